@@ -1,0 +1,53 @@
+import * as ipaddr from "ipaddr.js";
+import { check } from "./WgKitError";
+import { checkCidr, checkEach } from "./Validation";
+
+/** A parsed CIDR with its family, for overlap checks. */
+export interface Cidr {
+  cidr: string;
+  addr: ipaddr.IPv4 | ipaddr.IPv6;
+  prefix: number;
+}
+
+export function parseCidr(value: string, field: string): Cidr {
+  const cidr = checkCidr(value, field);
+  const [addr, prefix] = ipaddr.parseCIDR(cidr);
+  return { cidr, addr, prefix };
+}
+
+/** Normalises an AllowedIPs list (array or comma string); bare addresses become /32 or /128. */
+export function parseAllowedIps(value: readonly string[] | string | undefined, field: string): string[] {
+  if (value === undefined) return [];
+  const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s !== "") : value;
+  return checkEach(list, field, (v, f) => checkCidr(v, f));
+}
+
+/** True when two CIDRs share at least one address. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.addr.kind() !== b.addr.kind()) return false;
+  const shorter = Math.min(a.prefix, b.prefix);
+  return a.addr.match(b.addr as never, shorter);
+}
+
+/** The network address of a CIDR (host bits cleared), e.g. 10.1.2.3/24 → 10.1.2.0/24. */
+export function networkOf(value: string, field: string): string {
+  const { addr, prefix } = parseCidr(value, field);
+  const net = addr.kind() === "ipv4"
+    ? ipaddr.IPv4.networkAddressFromCIDR(`${addr}/${prefix}`)
+    : ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${prefix}`);
+  return `${net.toString()}/${prefix}`;
+}
+
+/**
+ * Rejects any two overlapping networks among `items` (tunnel subnets, LANs).
+ * Each item names the field it came from so the error points at both.
+ */
+export function checkNoOverlap(items: readonly { field: string; cidr: string }[]): void {
+  const parsed = items.map((i) => ({ field: i.field, c: parseCidr(i.cidr, i.field) }));
+  for (let i = 0; i < parsed.length; i++) {
+    for (let j = i + 1; j < parsed.length; j++) {
+      check(!cidrsOverlap(parsed[i].c, parsed[j].c), parsed[j].field, "overlap",
+        `${parsed[j].c.cidr} overlaps ${parsed[i].c.cidr} (${parsed[i].field})`);
+    }
+  }
+}

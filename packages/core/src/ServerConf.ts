@@ -1,0 +1,86 @@
+import { emptyInterface, WgQuickConf } from "./WgQuick";
+
+/** Port the container listens on; SERVERPORT only changes the published port. */
+export const CONTAINER_PORT = 51820;
+
+/** One peer as the server sees it. */
+export interface ServerPeer {
+  publicKey: string;
+  presharedKey?: string;
+  /** The peer's tunnel address (IPv4, no prefix). */
+  address: string;
+  /** The peer's tunnel IPv6 address when dual stack. */
+  address6?: string;
+  /** Extra networks routed to this peer (SERVER_ALLOWEDIPS_PEER_<name>), e.g. the LAN behind it. */
+  serverAllowedIps?: string[];
+  /** PersistentKeepalive from the server side (PERSISTENTKEEPALIVE_PEERS). */
+  persistentKeepalive?: number;
+}
+
+export interface ServerConfInput {
+  privateKey: string;
+  /** Server tunnel address (first host of the subnet). */
+  address: string;
+  address6?: string;
+  /** Tunnel subnet CIDR; its prefix goes on the interface address. */
+  subnet: string;
+  subnet6?: string;
+  /** Listen port inside the container (default 51820). */
+  listenPort?: number;
+  mtu?: number;
+  /** MASQUERADE traffic leaving the container's uplinks `eth+` (default true), as the image does. */
+  masquerade?: boolean;
+  /** Uplink interface pattern for NAT (default `eth+`). */
+  uplink?: string;
+  peers: readonly ServerPeer[];
+}
+
+const prefixOf = (cidr: string) => cidr.slice(cidr.indexOf("/"));
+
+/**
+ * Forwarding and NAT hooks like the image's: accept forwarding on the tunnel,
+ * masquerade what leaves the uplink. With -I/-D so PostDown undoes PostUp.
+ */
+export function forwardingHooks(tool: "iptables" | "ip6tables", masquerade: boolean, uplink: string): { up: string[]; down: string[] } {
+  const rules = ["FORWARD -i %i -j ACCEPT", "FORWARD -o %i -j ACCEPT"];
+  if (masquerade) rules.push(`-t nat POSTROUTING -o ${uplink} -j MASQUERADE`);
+  const cmd = (op: string, r: string) => r.startsWith("-t nat ")
+    ? `${tool} -t nat ${op} ${r.slice(7)}`
+    : `${tool} ${op} ${r}`;
+  return { up: rules.map((r) => cmd("-A", r)), down: rules.map((r) => cmd("-D", r)) };
+}
+
+/** The server's wg0.conf model: interface with forwarding/NAT hooks and one [Peer] per declared peer. */
+export function serverConf(input: ServerConfInput): WgQuickConf {
+  const i = emptyInterface();
+  i.privateKey = input.privateKey;
+  i.address.push(`${input.address}${prefixOf(input.subnet)}`);
+  if (input.address6 && input.subnet6) i.address.push(`${input.address6}${prefixOf(input.subnet6)}`);
+  i.listenPort = input.listenPort ?? CONTAINER_PORT;
+  if (input.mtu !== undefined) i.mtu = input.mtu;
+  const masq = input.masquerade ?? true;
+  const uplink = input.uplink ?? "eth+";
+  const v4 = forwardingHooks("iptables", masq, uplink);
+  i.postUp.push(...v4.up);
+  i.postDown.push(...v4.down);
+  if (input.address6) {
+    const v6 = forwardingHooks("ip6tables", masq, uplink);
+    i.postUp.push(...v6.up);
+    i.postDown.push(...v6.down);
+  }
+  return {
+    interface: i,
+    peers: input.peers.map((p) => ({
+      publicKey: p.publicKey,
+      presharedKey: p.presharedKey,
+      allowedIps: [`${p.address}/32`, ...(p.address6 ? [`${p.address6}/128`] : []), ...(p.serverAllowedIps ?? [])],
+      persistentKeepalive: p.persistentKeepalive,
+    })).map(dropUndefined),
+  };
+}
+
+/** Removes undefined optional fields so models compare equal after a parse round trip. */
+export function dropUndefined<T extends object>(o: T): T {
+  for (const k of Object.keys(o) as (keyof T)[]) if (o[k] === undefined) delete o[k];
+  return o;
+}

@@ -1,0 +1,227 @@
+import { check, WgKitError } from "./WgKitError";
+import { checkKey } from "./Key";
+import { formatEndpoint, parseEndpoint } from "./Endpoint";
+import { parseAllowedIps } from "./AllowedIPs";
+import {
+  checkCidr, checkDnsEntry, checkEach, checkFwMark, checkKeepalive, checkMtu, checkPort, checkSingleLine, checkTable,
+} from "./Validation";
+
+/** The `[Interface]` section of a wg-quick conf. Lists may be empty. */
+export interface WgInterface {
+  privateKey?: string;
+  /** Address lines: CIDRs; a bare address means /32 or /128. */
+  address: string[];
+  listenPort?: number;
+  /** Resolvers (IP addresses) and search domains. */
+  dns: string[];
+  mtu?: number;
+  /** Routing table: a number, `off` or `auto`. */
+  table?: string;
+  fwMark?: string;
+  preUp: string[];
+  postUp: string[];
+  preDown: string[];
+  postDown: string[];
+  saveConfig?: boolean;
+}
+
+/** A `[Peer]` section. */
+export interface WgPeer {
+  publicKey: string;
+  presharedKey?: string;
+  /** `host:port` or `[v6]:port`. */
+  endpoint?: string;
+  allowedIps: string[];
+  /** Seconds; 0 means off. */
+  persistentKeepalive?: number;
+}
+
+/** A whole wg-quick conf: one interface and its peers. */
+export interface WgQuickConf {
+  interface: WgInterface;
+  peers: WgPeer[];
+}
+
+/** An empty interface, for building models field by field. */
+export function emptyInterface(): WgInterface {
+  return { address: [], dns: [], preUp: [], postUp: [], preDown: [], postDown: [] };
+}
+
+const hook = (v: string, f: string) => {
+  checkSingleLine(v, f);
+  check(v.trim() === v && v !== "", f, "hook", "must be a non-empty command without leading or trailing spaces");
+  return v;
+};
+
+/**
+ * Validates a model and returns it normalised (CIDRs canonical, bare
+ * addresses with their host prefix, endpoints formatted). Every string is
+ * checked to be a single line, so nothing can add a line or a section.
+ */
+export function normalizeWgQuick(conf: WgQuickConf, field = "conf"): WgQuickConf {
+  const i = conf.interface;
+  const f = `${field}.interface`;
+  const out: WgInterface = {
+    address: checkEach(i.address, `${f}.address`, (v, ff) => checkCidr(v, ff)),
+    dns: checkEach(i.dns, `${f}.dns`, checkDnsEntry),
+    preUp: checkEach(i.preUp, `${f}.preUp`, hook),
+    postUp: checkEach(i.postUp, `${f}.postUp`, hook),
+    preDown: checkEach(i.preDown, `${f}.preDown`, hook),
+    postDown: checkEach(i.postDown, `${f}.postDown`, hook),
+  };
+  if (i.privateKey !== undefined) { checkKey(i.privateKey, `${f}.privateKey`); out.privateKey = i.privateKey; }
+  if (i.listenPort !== undefined) out.listenPort = checkPort(i.listenPort, `${f}.listenPort`);
+  if (i.mtu !== undefined) out.mtu = checkMtu(i.mtu, `${f}.mtu`);
+  if (i.table !== undefined) out.table = checkTable(i.table, `${f}.table`);
+  if (i.fwMark !== undefined) out.fwMark = checkFwMark(i.fwMark, `${f}.fwMark`);
+  if (i.saveConfig !== undefined) {
+    check(typeof i.saveConfig === "boolean", `${f}.saveConfig`, "type", "must be true or false");
+    out.saveConfig = i.saveConfig;
+  }
+  const seen = new Set<string>();
+  const peers = checkEach(conf.peers, `${field}.peers`, (p, pf) => {
+    checkKey(p.publicKey, `${pf}.publicKey`);
+    check(!seen.has(p.publicKey), `${pf}.publicKey`, "duplicate-peer", "two peers have the same public key");
+    seen.add(p.publicKey);
+    const peer: WgPeer = { publicKey: p.publicKey, allowedIps: parseAllowedIps(p.allowedIps, `${pf}.allowedIps`) };
+    if (p.presharedKey !== undefined) { checkKey(p.presharedKey, `${pf}.presharedKey`); peer.presharedKey = p.presharedKey; }
+    if (p.endpoint !== undefined) peer.endpoint = formatEndpoint(parseEndpoint(p.endpoint, `${pf}.endpoint`));
+    if (p.persistentKeepalive !== undefined) peer.persistentKeepalive = checkKeepalive(p.persistentKeepalive, `${pf}.persistentKeepalive`);
+    return peer;
+  });
+  return { interface: out, peers };
+}
+
+function line(key: string, value: string | number | boolean | undefined, out: string[]): void {
+  if (value === undefined) return;
+  const v = String(value);
+  checkSingleLine(v, key);
+  out.push(`${key} = ${v}`);
+}
+
+const list = (key: string, values: string[], out: string[]) => values.length && line(key, values.join(", "), out);
+const each = (key: string, values: string[], out: string[]) => values.forEach((v) => line(key, v, out));
+
+/** Renders a conf as wg-quick reads it. Validates first: bad models throw, never render. */
+export function renderWgQuick(model: WgQuickConf): string {
+  const conf = normalizeWgQuick(model);
+  const i = conf.interface;
+  const out: string[] = ["[Interface]"];
+  line("PrivateKey", i.privateKey, out);
+  list("Address", i.address, out);
+  line("ListenPort", i.listenPort, out);
+  list("DNS", i.dns, out);
+  line("MTU", i.mtu, out);
+  line("Table", i.table, out);
+  line("FwMark", i.fwMark, out);
+  each("PreUp", i.preUp, out);
+  each("PostUp", i.postUp, out);
+  each("PreDown", i.preDown, out);
+  each("PostDown", i.postDown, out);
+  line("SaveConfig", i.saveConfig, out);
+  for (const p of conf.peers) {
+    out.push("", "[Peer]");
+    line("PublicKey", p.publicKey, out);
+    line("PresharedKey", p.presharedKey, out);
+    line("Endpoint", p.endpoint, out);
+    list("AllowedIPs", p.allowedIps, out);
+    line("PersistentKeepalive", p.persistentKeepalive, out);
+  }
+  return out.join("\n") + "\n";
+}
+
+type Section = "interface" | "peer";
+const INTERFACE_KEYS: Record<string, (c: WgInterface, v: string, f: string) => void> = {
+  privatekey: (c, v) => { c.privateKey = v; },
+  address: (c, v) => { c.address.push(...splitList(v)); },
+  listenport: (c, v, f) => { c.listenPort = toInt(v, f); },
+  dns: (c, v) => { c.dns.push(...splitList(v)); },
+  mtu: (c, v, f) => { c.mtu = toInt(v, f); },
+  table: (c, v) => { c.table = v; },
+  fwmark: (c, v) => { c.fwMark = v; },
+  preup: (c, v) => { c.preUp.push(v); },
+  postup: (c, v) => { c.postUp.push(v); },
+  predown: (c, v) => { c.preDown.push(v); },
+  postdown: (c, v) => { c.postDown.push(v); },
+  saveconfig: (c, v, f) => {
+    check(v === "true" || v === "false", f, "boolean", `SaveConfig must be true or false, got ${JSON.stringify(v)}`);
+    c.saveConfig = v === "true";
+  },
+};
+const PEER_KEYS: Record<string, (p: WgPeer, v: string, f: string) => void> = {
+  publickey: (p, v) => { p.publicKey = v; },
+  presharedkey: (p, v) => { p.presharedKey = v; },
+  endpoint: (p, v) => { p.endpoint = v; },
+  allowedips: (p, v) => { p.allowedIps.push(...splitList(v)); },
+  persistentkeepalive: (p, v, f) => { p.persistentKeepalive = v === "off" ? 0 : toInt(v, f); },
+};
+
+function splitList(v: string): string[] {
+  return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+function toInt(v: string, f: string): number {
+  check(/^[0-9]+$/.test(v), f, "integer", `must be a whole number, got ${JSON.stringify(v)}`);
+  return Number(v);
+}
+
+/**
+ * Parses wg-quick text (as VPN providers ship it: comments, repeated Address/
+ * DNS/AllowedIPs lines, comma lists, bracketed IPv6 endpoints, search
+ * domains). Malformed text throws a WgKitError whose field names the line.
+ */
+export function parseWgQuick(text: string, field = "conf"): WgQuickConf {
+  check(typeof text === "string", field, "type", "must be a string");
+  const lines = text.split(/\r?\n/);
+  let iface: WgInterface | undefined;
+  const peers: WgPeer[] = [];
+  let section: Section | undefined;
+  let peer: WgPeer | undefined;
+  let peerLine = 0;
+  const closePeer = () => {
+    if (peer) check(peer.publicKey !== "", `${field}:line ${peerLine}`, "peer-public-key", "[Peer] section has no PublicKey");
+  };
+  lines.forEach((raw, idx) => {
+    const n = idx + 1;
+    const f = `${field}:line ${n}`;
+    const stripped = raw.replace(/#.*$/, "").trim();
+    if (stripped === "") return;
+    check(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(stripped), f, "control-character", "contains a control character");
+    const header = /^\[\s*([A-Za-z]+)\s*\]$/.exec(stripped);
+    if (header) {
+      const name = header[1].toLowerCase();
+      closePeer();
+      if (name === "interface") {
+        check(iface === undefined, f, "duplicate-interface", "a conf has exactly one [Interface] section; this is the second");
+        iface = emptyInterface();
+        section = "interface";
+        peer = undefined;
+      } else if (name === "peer") {
+        peer = { publicKey: "", allowedIps: [] };
+        peerLine = n;
+        peers.push(peer);
+        section = "peer";
+      } else {
+        throw new WgKitError(f, "unknown-section", `unknown section [${header[1]}]; expected [Interface] or [Peer]`);
+      }
+      return;
+    }
+    const eq = stripped.indexOf("=");
+    check(eq > 0, f, "key-value", `expected "Key = Value", got ${JSON.stringify(stripped)}`);
+    check(section !== undefined, f, "no-section", "a key appears before any [Interface] or [Peer] section");
+    const key = stripped.slice(0, eq).trim().toLowerCase();
+    const value = stripped.slice(eq + 1).trim();
+    if (section === "interface") {
+      const set = INTERFACE_KEYS[key];
+      check(set !== undefined, f, "unknown-key", `unknown key ${JSON.stringify(stripped.slice(0, eq).trim())} in [Interface]`);
+      set(iface!, value, f);
+    } else {
+      const set = PEER_KEYS[key];
+      check(set !== undefined, f, "unknown-key", `unknown key ${JSON.stringify(stripped.slice(0, eq).trim())} in [Peer]`);
+      set(peer!, value, f);
+    }
+  });
+  closePeer();
+  check(iface !== undefined, field, "no-interface", "has no [Interface] section");
+  return normalizeWgQuick({ interface: iface, peers }, field);
+}

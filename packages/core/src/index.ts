@@ -1,0 +1,16 @@
+/**
+ * @wgkit/core — pure WireGuard logic for wgkit. No Pulumi import here:
+ * everything is testable with plain mocha and WireGuard's own tools.
+ */
+export * from "./WgKitError";
+export * from "./Key";
+export * from "./PresharedKey";
+export * from "./Validation";
+export * from "./Endpoint";
+export * from "./AllowedIPs";
+export * from "./AddressPlan";
+export * from "./WgQuick";
+export * from "./ServerConf";
+export * from "./PeerConf";
+export * from "./NixOS";
+export * from "./QrCode";
