@@ -38,7 +38,6 @@ export class ScratchInterface {
     this.iface = `wk${(process.pid % 100000).toString(36)}${tag}`.slice(0, 15);
     execFileSync("ip", ["netns", "add", this.ns]);
     execFileSync("ip", ["netns", "exec", this.ns, "wireguard-go", this.iface], {
-      env: { ...process.env, WG_PROCESS_FOREGROUND: "", LOG_LEVEL: "error" },
       stdio: "ignore",
     });
   }

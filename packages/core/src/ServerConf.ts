@@ -1,4 +1,5 @@
 import { emptyInterface, WgQuickConf } from "./WgQuick";
+import { checkInterfaceName } from "./Validation";
 
 /** Port the container listens on; SERVERPORT only changes the published port. */
 export const CONTAINER_PORT = 51820;
@@ -59,7 +60,8 @@ export function serverConf(input: ServerConfInput): WgQuickConf {
   i.listenPort = input.listenPort ?? CONTAINER_PORT;
   if (input.mtu !== undefined) i.mtu = input.mtu;
   const masq = input.masquerade ?? true;
-  const uplink = input.uplink ?? "eth+";
+  // The uplink goes into a root shell command: only an interface name (pattern) is allowed.
+  const uplink = checkInterfaceName(input.uplink ?? "eth+", "uplink");
   const v4 = forwardingHooks("iptables", masq, uplink);
   i.postUp.push(...v4.up);
   i.postDown.push(...v4.down);

@@ -1,0 +1,38 @@
+import {
+  generateKeyPair, generatePresharedKey, peerConf, planAddresses, renderWgQuick, serverConf, KeyPair,
+} from "@wgkit/core";
+
+export interface Figure { bench: string; [k: string]: unknown }
+
+/** Address planning + server conf + every peer conf rendered (and validated) for N peers. */
+export function coreRender(peers: number, keys: KeyPair[], psks: string[]): Figure {
+  const t0 = process.hrtime.bigint();
+  const server = keys[0];
+  const plan = planAddresses({ subnet: "10.20.0.0/16", subnet6: "fd20::/64", peers: Array.from({ length: peers }, (_, i) => ({ name: `peer${i}` })) });
+  const srv = renderWgQuick(serverConf({
+    privateKey: server.privateKey, address: plan.server.address, address6: plan.server.address6, subnet: plan.subnet, subnet6: plan.subnet6,
+    peers: Object.values(plan.peers).map((a, i) => ({ publicKey: keys[i + 1].publicKey, presharedKey: psks[i], address: a.address, address6: a.address6 })),
+  }));
+  let bytes = srv.length;
+  Object.values(plan.peers).forEach((a, i) => {
+    bytes += renderWgQuick(peerConf({ privateKey: keys[i + 1].privateKey, address: a.address, address6: a.address6, dns: [plan.server.address], serverPublicKey: server.publicKey, presharedKey: psks[i], endpoint: "vpn.example.com:51820" })).length;
+  });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { bench: "core-render", peers, ms: Math.round(ms * 10) / 10, bytes };
+}
+
+export function keygen(n: number): Figure {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) generateKeyPair();
+  const us = Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  return { bench: "keygen", keys: n, usPerKey: Math.round(us * 10) / 10 };
+}
+
+export function runCoreBench(): Figure[] {
+  const out: Figure[] = [keygen(2000)];
+  const keys = Array.from({ length: 10001 }, generateKeyPair);
+  const psks = Array.from({ length: 10000 }, generatePresharedKey);
+  coreRender(250, keys, psks); // warm-up
+  for (const n of [250, 1000, 10000]) out.push(coreRender(n, keys, psks));
+  return out;
+}
