@@ -1,0 +1,120 @@
+import { check } from "./WgKitError";
+import { parseWgQuick, WgQuickConf } from "./WgQuick";
+import { Cidr, parseAllowedIps, parseCidr } from "./AllowedIPs";
+import { checkDnsEntry, checkEach, checkInterfaceName, checkPort, checkTable } from "./Validation";
+import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
+
+/** FwMark wgkit sets when the kill switch is on, so WireGuard's own packets are told apart. */
+export const KILL_SWITCH_FWMARK = "0xca6c";
+
+/** A port the tunnel container publishes for containers that share its network namespace. */
+export interface PublishedPort {
+  internal: number;
+  external?: number;
+  protocol?: "tcp" | "udp";
+}
+
+/** The image as a client of a WireGuard server or VPN provider. */
+export interface ClientTunnelSpec extends ContainerOptions {
+  /** A wg-quick conf (provider download, or a wgkit Peer's config). */
+  config: string;
+  /** Interface name; the conf goes to /config/wg_confs/<name>.conf (default wg0). */
+  interfaceName?: string;
+  /** Split tunnel: routing table for the tunnel's routes (e.g. "55111"); unset = whatever the conf says (full tunnel by default). */
+  table?: string;
+  /** Split tunnel: destinations that use the tunnel (`ip rule add to …`). */
+  routeDestinations?: string[];
+  /** Split tunnel: sources that use the tunnel (`ip rule add from …`); the tunnel's own addresses always do. */
+  routeSources?: string[];
+  /** Reject traffic meant for the tunnel whenever it would leave another way, also while the tunnel is down. */
+  killSwitch?: boolean;
+  /** Destinations still allowed outside the tunnel with the kill switch on (e.g. the Docker network of routed containers). */
+  killSwitchAllow?: string[];
+  /** Overrides the conf's DNS (an empty list removes it). */
+  dns?: string[];
+  /** Ports to publish for containers routed through the tunnel. */
+  publishPorts?: PublishedPort[];
+}
+
+/** Validates a (possibly partial) client tunnel spec; returns the parsed conf when `config` is known. */
+export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: ReadonlySet<string> = new Set()): WgQuickConf | undefined {
+  let conf: WgQuickConf | undefined;
+  if (!unknown.has("config")) {
+    check(typeof spec.config === "string" && spec.config.length > 0, "config", "required", "is required: a wg-quick conf as text");
+    conf = parseWgQuick(spec.config, "config");
+    const i = conf.interface;
+    check(i.privateKey !== undefined, "config", "private-key", "the conf has no PrivateKey");
+    check(i.address.length > 0, "config", "address", "the conf has no Address");
+    check(conf.peers.length > 0, "config", "peer", "the conf has no [Peer]");
+    check(i.preUp.length + i.postUp.length + i.preDown.length + i.postDown.length === 0, "config", "hooks-not-allowed",
+      "PreUp/PostUp/PreDown/PostDown in a supplied conf would run as root in the container; remove them (wgkit renders its own)");
+    check(i.saveConfig !== true, "config", "save-config", "SaveConfig = true would let the container rewrite the conf wgkit manages");
+  }
+  if (spec.interfaceName !== undefined) checkInterfaceName(spec.interfaceName, "interfaceName");
+  if (spec.table !== undefined) {
+    const t = checkTable(spec.table, "table");
+    check(t !== "off" && t !== "auto", "table", "split-table", "for split tunnelling give a table number such as 55111 (omit table for a full tunnel)");
+  }
+  for (const f of ["routeDestinations", "routeSources"] as const) {
+    if (spec[f] !== undefined) {
+      check(spec.table !== undefined || unknown.has("table"), f, "needs-table", "only applies to a split tunnel: set table (e.g. 55111)");
+      parseAllowedIps(spec[f], f);
+    }
+  }
+  if (spec.killSwitch !== undefined) check(typeof spec.killSwitch === "boolean", "killSwitch", "type", "must be true or false");
+  if (spec.killSwitchAllow !== undefined) parseAllowedIps(spec.killSwitchAllow, "killSwitchAllow");
+  if (spec.dns !== undefined) checkEach(spec.dns, "dns", checkDnsEntry);
+  checkEach(spec.publishPorts, "publishPorts", (p, f) => {
+    check(p !== null && typeof p === "object", f, "type", "must be { internal, external?, protocol? }");
+    checkPort(p.internal, `${f}.internal`);
+    if (p.external !== undefined) checkPort(p.external, `${f}.external`);
+    if (p.protocol !== undefined) check(p.protocol === "tcp" || p.protocol === "udp", `${f}.protocol`, "enum", 'must be "tcp" or "udp"');
+  });
+  checkContainerOptions(spec);
+  return conf;
+}
+
+const tool = (c: Cidr) => (c.addr.kind() === "ipv4" ? "" : " -6");
+const ipt = (c: Cidr | "4" | "6") => (c === "4" ? "iptables" : c === "6" ? "ip6tables" : c.addr.kind() === "ipv4" ? "iptables" : "ip6tables");
+
+/**
+ * The client conf wgkit writes: the supplied conf plus split-tunnel policy
+ * routing (Table = N and `ip rule` lines) and an optional kill switch whose
+ * rules are installed idempotently in PreUp and deliberately NOT removed on
+ * PostDown, so a downed tunnel cannot leak.
+ */
+export function buildClientConf(spec: ClientTunnelSpec): WgQuickConf {
+  const conf = checkClientTunnelSpec(spec)!;
+  const i = conf.interface;
+  if (spec.dns !== undefined) i.dns = [...spec.dns];
+  const split = spec.table !== undefined;
+  if (split) {
+    i.table = spec.table;
+    const own = i.address.map((a) => parseCidr(a.replace(/\/\d+$/, ""), "config.address"));
+    const rules = [
+      ...own.map((c) => `ip${tool(c)} rule add from ${c.addr} table ${spec.table}`),
+      ...parseAllowedIps(spec.routeSources, "routeSources").map((s) => parseCidr(s, "routeSources")).map((c) => `ip${tool(c)} rule add from ${c.cidr} table ${spec.table}`),
+      ...parseAllowedIps(spec.routeDestinations, "routeDestinations").map((s) => parseCidr(s, "routeDestinations")).map((c) => `ip${tool(c)} rule add to ${c.cidr} table ${spec.table}`),
+    ];
+    i.postUp.push(...rules);
+    i.postDown.push(...rules.map((r) => r.replace(" rule add ", " rule del ")));
+  }
+  if (spec.killSwitch) {
+    i.fwMark = KILL_SWITCH_FWMARK;
+    const guard = (t: string, match: string) => {
+      const rule = `OUTPUT ! -o %i ${match}-m mark ! --mark ${KILL_SWITCH_FWMARK} -m addrtype ! --dst-type LOCAL -j REJECT`;
+      return `${t} -C ${rule} 2>/dev/null || ${t} -I ${rule}`;
+    };
+    const allow = parseAllowedIps(spec.killSwitchAllow, "killSwitchAllow").map((s) => parseCidr(s, "killSwitchAllow"))
+      .map((c) => `${ipt(c)} -C OUTPUT -d ${c.cidr} -j ACCEPT 2>/dev/null || ${ipt(c)} -I OUTPUT -d ${c.cidr} -j ACCEPT`);
+    if (split) {
+      const dsts = parseAllowedIps(spec.routeDestinations, "routeDestinations").map((s) => parseCidr(s, "routeDestinations"));
+      const srcs = parseAllowedIps(spec.routeSources, "routeSources").map((s) => parseCidr(s, "routeSources"));
+      i.preUp.push(...dsts.map((c) => guard(ipt(c), `-d ${c.cidr} `)), ...srcs.map((c) => guard(ipt(c), `-s ${c.cidr} `)));
+    } else {
+      i.preUp.push(guard("iptables", ""), guard("ip6tables", ""));
+    }
+    i.preUp.push(...allow);
+  }
+  return conf;
+}

@@ -1,0 +1,153 @@
+import { check } from "./WgKitError";
+import { checkKey } from "./Key";
+import { parseAllowedIps, checkNoOverlap } from "./AllowedIPs";
+import { AddressPlan, parseSubnet, PeerAddresses } from "./AddressPlan";
+import {
+  checkDnsEntry, checkEach, checkHost, checkInterfaceName, checkKeepalive, checkMtu, checkName, checkPort, checkSingleLine,
+} from "./Validation";
+import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
+import { formatEndpoint } from "./Endpoint";
+import { serverConf } from "./ServerConf";
+import { WgQuickConf } from "./WgQuick";
+
+/** One peer of a server, as the user declares it (all optional). */
+export interface ServerPeerSpec {
+  address?: string;
+  address6?: string;
+  persistentKeepalive?: number;
+  serverAllowedIps?: string[];
+  allowedIps?: string[];
+  dns?: string[];
+  publicKey?: string;
+  enabled?: boolean;
+  rotation?: string;
+  mtu?: number;
+}
+
+/** A server as the user declares it. `dns` may be ["auto"] (PEERDNS=auto). */
+export interface ServerSpec extends ContainerOptions {
+  serverUrl: string;
+  serverPort?: number;
+  subnet?: string;
+  subnet6?: string;
+  dns?: string[];
+  allowedIps?: string[];
+  mtu?: number;
+  persistentKeepalive?: number;
+  masquerade?: boolean;
+  rotation?: string;
+  peers?: Record<string, ServerPeerSpec>;
+}
+
+export const DEFAULT_SUBNET = "10.13.13.0/24";
+
+const bool = (v: unknown, f: string) => check(typeof v === "boolean", f, "type", "must be true or false");
+
+/**
+ * Validates a (possibly partial) server spec. `unknown` lists top-level
+ * fields whose values are not known yet (Pulumi outputs): they are skipped
+ * here and checked again once known. Throws the first WgKitError.
+ */
+export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<string> = new Set()): void {
+  const has = (k: keyof ServerSpec) => spec[k] !== undefined;
+  if (!unknown.has("serverUrl")) {
+    check(spec.serverUrl !== undefined, "serverUrl", "required", "is required: the public name or IP peers dial (SERVERURL)");
+    check(spec.serverUrl !== "auto", "serverUrl", "no-auto", "\"auto\" asks an external service at run time; give the public name or IP");
+    checkHost(spec.serverUrl, "serverUrl");
+  }
+  if (has("serverPort")) checkPort(spec.serverPort!, "serverPort");
+  const s4 = has("subnet") ? parseSubnet(spec.subnet!, "subnet", 4) : unknown.has("subnet") ? undefined : parseSubnet(DEFAULT_SUBNET, "subnet", 4);
+  const s6 = has("subnet6") ? parseSubnet(spec.subnet6!, "subnet6", 6) : undefined;
+  if (has("dns")) checkDnsList(spec.dns!, "dns");
+  if (has("allowedIps")) parseAllowedIps(spec.allowedIps, "allowedIps");
+  if (has("mtu")) checkMtu(spec.mtu!, "mtu");
+  if (has("persistentKeepalive")) checkKeepalive(spec.persistentKeepalive!, "persistentKeepalive");
+  if (has("masquerade")) bool(spec.masquerade, "masquerade");
+  if (has("rotation")) checkSingleLine(spec.rotation!, "rotation");
+  if (has("interfaceName")) checkInterfaceName(spec.interfaceName!, "interfaceName");
+  checkContainerOptions(spec);
+  const routes: { field: string; cidr: string }[] = [];
+  if (s4) routes.push({ field: "subnet", cidr: s4.cidr });
+  if (s6) routes.push({ field: "subnet6", cidr: s6.cidr });
+  const keys = new Map<string, string>();
+  for (const [name, p] of Object.entries(spec.peers ?? {})) {
+    const f = `peers.${name}`;
+    checkName(name, f);
+    check(p !== null && typeof p === "object", f, "type", "must be an object of peer settings");
+    if (p.publicKey !== undefined) {
+      checkKey(p.publicKey, `${f}.publicKey`);
+      check(!keys.has(p.publicKey), `${f}.publicKey`, "duplicate-key", `is also the public key of peer ${JSON.stringify(keys.get(p.publicKey))}`);
+      keys.set(p.publicKey, name);
+    }
+    if (p.persistentKeepalive !== undefined) checkKeepalive(p.persistentKeepalive, `${f}.persistentKeepalive`);
+    if (p.allowedIps !== undefined) parseAllowedIps(p.allowedIps, `${f}.allowedIps`);
+    if (p.dns !== undefined) checkDnsList(p.dns, `${f}.dns`);
+    if (p.enabled !== undefined) bool(p.enabled, `${f}.enabled`);
+    if (p.rotation !== undefined) checkSingleLine(p.rotation, `${f}.rotation`);
+    if (p.mtu !== undefined) checkMtu(p.mtu, `${f}.mtu`);
+    if (p.address6 !== undefined && !unknown.has("subnet6")) check(s6 !== undefined, `${f}.address6`, "no-subnet6", "needs subnet6 (dual stack) to be set");
+    parseAllowedIps(p.serverAllowedIps, `${f}.serverAllowedIps`).forEach((cidr, i) => routes.push({ field: `${f}.serverAllowedIps[${i}]`, cidr }));
+  }
+  // A LAN routed to one peer must not overlap the tunnel or another peer's LAN.
+  checkNoOverlap(routes);
+}
+
+/** DNS list: resolvers/search domains, or ["auto"] for the server's tunnel address. */
+export function checkDnsList(dns: string[], field: string): void {
+  checkEach(dns, field, (d, f) => (d === "auto" ? d : checkDnsEntry(d, f)));
+  check(!dns.includes("auto") || dns.length === 1, field, "dns-auto", "\"auto\" stands alone: it means the server's tunnel address");
+}
+
+/** True when peers should use the server as resolver (so CoreDNS must run). */
+export function usesServerDns(spec: Pick<ServerSpec, "dns" | "peers">): boolean {
+  const auto = (d: string[] | undefined) => d === undefined || (d.length === 1 && d[0] === "auto");
+  return auto(spec.dns) || Object.values(spec.peers ?? {}).some((p) => p.dns !== undefined && auto(p.dns));
+}
+
+/** What the server conf needs of one peer. */
+export interface PeerMaterial {
+  publicKey: string;
+  presharedKey: string;
+  addresses: PeerAddresses;
+}
+
+/** Peers' DNS: "auto" (the default, PEERDNS=auto) means the server's tunnel addresses. */
+export function resolvePeerDns(dns: string[] | undefined, serverDns: string[] | undefined, server: PeerAddresses): string[] {
+  const list = dns ?? serverDns ?? ["auto"];
+  return list.length === 1 && list[0] === "auto" ? [server.address, ...(server.address6 ? [server.address6] : [])] : list;
+}
+
+/** The server's endpoint as peers dial it: SERVERURL:SERVERPORT. */
+export function serverEndpoint(spec: Pick<ServerSpec, "serverUrl" | "serverPort">): string {
+  return formatEndpoint({ host: spec.serverUrl, port: spec.serverPort ?? 51820 });
+}
+
+/**
+ * The server's wg0.conf from a full spec, its private key, the address plan
+ * and each peer's material: exactly the declared peers that are enabled.
+ */
+export function buildServerConf(spec: ServerSpec, serverPrivateKey: string, plan: AddressPlan, material: Record<string, PeerMaterial>): WgQuickConf {
+  checkServerSpec(spec);
+  const peers = Object.entries(spec.peers ?? {}).filter(([, p]) => p.enabled !== false).map(([name, p]) => {
+    const m = material[name];
+    check(m !== undefined, `peers.${name}`, "internal", "has no key material");
+    return {
+      publicKey: m.publicKey,
+      presharedKey: m.presharedKey,
+      address: m.addresses.address,
+      address6: m.addresses.address6,
+      serverAllowedIps: p.serverAllowedIps,
+      persistentKeepalive: p.persistentKeepalive ?? spec.persistentKeepalive,
+    };
+  });
+  return serverConf({
+    privateKey: serverPrivateKey,
+    address: plan.server.address,
+    address6: plan.server.address6,
+    subnet: plan.subnet,
+    subnet6: plan.subnet6,
+    mtu: spec.mtu,
+    masquerade: spec.masquerade,
+    peers,
+  });
+}

@@ -1,0 +1,63 @@
+/**
+ * Mocha root hooks for the e2e suite (loaded by test/e2e/.mocharc.json).
+ *
+ * beforeAll: runs test/e2e/setup.sh (apt packages if missing, dockerd, stand-in
+ *            image) and sweeps leftovers of crashed runs (labelled Docker objects,
+ *            wgke2e-* namespaces).
+ * afterAll:  runs test/e2e/teardown.sh (sweeps again, stops the dockerd that setup.sh
+ *            started, if it did).
+ *
+ * Environment:
+ *   WGKIT_E2E_SKIP_SETUP=1   do not run setup.sh (the machine is already prepared)
+ *   WGKIT_E2E_KEEP_DOCKER=1  leave the daemon running afterwards (faster re-runs)
+ *   WGKIT_E2E_SKIP_TEARDOWN=1  do not run teardown.sh at all
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { spawnSync } from "child_process";
+import { EngineMocks } from "./engine-mocks";
+import { sweepStaleNetns } from "./netns";
+
+/** test/e2e in the source tree, found from build/test/e2e/harness or test/e2e/harness. */
+export function e2eSourceDir(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, "test", "e2e", "setup.sh");
+    if (fs.existsSync(candidate)) return path.dirname(candidate);
+    dir = path.dirname(dir);
+  }
+  throw new Error(`cannot find test/e2e/setup.sh above ${__dirname}`);
+}
+
+/** The image the tests run: the stand-in's content tag (set by setup), else the alias of the real image. */
+export function standinImage(): string {
+  return process.env.WGKIT_E2E_IMAGE || "lscr.io/linuxserver/wireguard:1.0.20250521";
+}
+
+function runScript(name: string): string {
+  const script = path.join(e2eSourceDir(), name);
+  const t0 = Date.now();
+  const r = spawnSync("bash", [script], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8", timeout: 30 * 60 * 1000 });
+  if (r.status !== 0) throw new Error(`${name} failed (exit ${r.status ?? r.signal}); see its messages above`);
+  console.log(`  [e2e] ${name} done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return r.stdout;
+}
+
+export const mochaHooks = {
+  async beforeAll(this: Mocha.Context) {
+    this.timeout(30 * 60 * 1000);
+    if (process.getuid && process.getuid() !== 0) throw new Error("the e2e suite needs root (netns, dockerd, /dev/net/tun)");
+    if (process.env.WGKIT_E2E_SKIP_SETUP !== "1") {
+      const out = runScript("setup.sh").trim().split("\n");
+      const tag = out[out.length - 1];
+      if (/^wgkit-standin:[0-9a-f]{12}$/.test(tag)) process.env.WGKIT_E2E_IMAGE = tag;
+    }
+    sweepStaleNetns();
+    await EngineMocks.sweep();
+  },
+  async afterAll(this: Mocha.Context) {
+    this.timeout(5 * 60 * 1000);
+    if (process.env.WGKIT_E2E_SKIP_TEARDOWN === "1") return;
+    runScript("teardown.sh");
+  },
+};

@@ -1,0 +1,264 @@
+/**
+ * Proves the e2e infrastructure by packets, without any wgkit package:
+ * a Pulumi program (official SDK mocks + EngineMocks) creates a volume and the
+ * stand-in WireGuard container on the real Docker Engine, a Command `docker exec`s
+ * a server conf into it, and a peer in a network namespace (underlay 198.51.100.x; 192.0.2.0/24 is the VM uplink)
+ * handshakes with a preshared key through the published UDP port. Pings go both
+ * ways; the container's DNS answers over the tunnel; a restart brings the conf
+ * back up; SIGTERM stops it promptly.
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as command from "@pulumi/command";
+import * as random from "@pulumi/random";
+import Docker from "dockerode";
+import { EngineMocks, demuxDockerLog } from "./harness/engine-mocks";
+import { run } from "./harness/exec";
+import { standinImage } from "./harness/hooks";
+import {
+  CleanupRegistry,
+  allocateLink,
+  createNetns,
+  nsPing,
+  nsRun,
+  nsWgDump,
+  parseWgDump,
+  waitFor,
+  wgGenKeyPair,
+  wgGenPsk,
+  wgQuickDown,
+  wgQuickUp,
+} from "./harness/netns";
+
+const TUNNEL_SERVER = "10.13.13.1";
+const TUNNEL_PEER = "10.13.13.2";
+
+function dockerExec(container: string, argv: string[]): string {
+  return run("docker", ["exec", container, ...argv]);
+}
+
+function timing(label: string, ms: number): void {
+  console.log(`      [timing] ${label}: ${ms} ms`);
+}
+
+describe("e2e infrastructure smoke test", function () {
+  const dockerApi = new Docker();
+  let mocks: EngineMocks;
+  let cleanup: CleanupRegistry;
+
+  beforeEach(async function () {
+    cleanup = new CleanupRegistry();
+    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
+    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "smoke");
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === "failed" && process.env.WGKIT_E2E_KEEP_ON_FAILURE === "1") {
+      console.log("      WGKIT_E2E_KEEP_ON_FAILURE=1: leaving namespaces and containers for inspection (test/e2e/teardown.sh removes them)");
+      return;
+    }
+    // Namespaces/tunnels first (they reference the container's port), then Docker objects.
+    await cleanup.run();
+    await mocks.cleanup();
+  });
+
+  it("peer in a netns (underlay 198.51.100.x) handshakes (PSK) with the stand-in container and pings both ways", async function () {
+    const server = wgGenKeyPair();
+    const peer = wgGenKeyPair();
+    const psk = wgGenPsk();
+    const hostPort = 40000 + Math.floor(Math.random() * 10000);
+    const link = allocateLink(); // 198.51.100.x: 192.0.2.0/24 is this VM's uplink
+    const ns = createNetns(cleanup, { link });
+
+    // ---- the Pulumi program
+    const tApply = Date.now();
+    const image = new docker.RemoteImage("wg-image", { name: standinImage(), keepLocally: true });
+    const volume = new docker.Volume("wg-config", {});
+    const container = new docker.Container("wg-server", {
+      image: image.imageId,
+      capabilities: { adds: ["NET_ADMIN"] },
+      sysctls: { "net.ipv4.conf.all.src_valid_mark": "1" },
+      devices: [{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun" }],
+      ports: [{ internal: 51820, external: hostPort, protocol: "udp" }],
+      volumes: [{ volumeName: volume.name, containerPath: "/config" }],
+      envs: ["PUID=1000", "PGID=1000", "TZ=Etc/UTC", "USE_COREDNS=true"],
+      restart: "unless-stopped",
+      labels: [{ label: "org.wgkit.role", value: "smoke-server" }],
+    });
+    const serverConf = pulumi.secret(
+      [
+        "[Interface]",
+        `Address = ${TUNNEL_SERVER}/24`,
+        "ListenPort = 51820",
+        `PrivateKey = ${server.privateKey}`,
+        // what the real image's server confs do: forward + NAT out of eth+ (exercises iptables in the container)
+        "PostUp = iptables -A FORWARD -i %i -j ACCEPT; iptables -A FORWARD -o %i -j ACCEPT; iptables -t nat -A POSTROUTING -o eth+ -j MASQUERADE",
+        "PostDown = iptables -D FORWARD -i %i -j ACCEPT; iptables -D FORWARD -o %i -j ACCEPT; iptables -t nat -D POSTROUTING -o eth+ -j MASQUERADE",
+        "",
+        "[Peer]",
+        `PublicKey = ${peer.publicKey}`,
+        `PresharedKey = ${psk}`,
+        `AllowedIPs = ${TUNNEL_PEER}/32`,
+        "",
+      ].join("\n"),
+    );
+    const up = new command.local.Command("wg-up", {
+      create: pulumi.interpolate`docker exec -i ${container.name} sh -c 'umask 077 && mkdir -p /config/wg_confs && cat > /config/wg_confs/wg0.conf && wg-quick up wg0 && wg show wg0 public-key'`,
+      stdin: serverConf,
+    });
+
+    const [name, networkDatas, ports, publicKeyFromContainer] = await mocks.value(
+      pulumi.all([container.name, container.networkDatas, container.ports, up.stdout]),
+    );
+    timing("apply program (image, volume, container start, docker exec wg-quick up)", Date.now() - tApply);
+
+    // outputs are real
+    assert.match(networkDatas![0].ipAddress, /^198\.1[89]\./, "container IP comes from the 198.18.0.0/15 pool");
+    assert.strictEqual(ports![0].external, hostPort);
+    assert.strictEqual(publicKeyFromContainer, server.publicKey, "wg in the container derives the same public key as wg pubkey");
+    const info = await dockerApi.getContainer(name).inspect();
+    assert.strictEqual(info.HostConfig.RestartPolicy?.Name, "unless-stopped");
+    assert.deepStrictEqual(info.HostConfig.CapAdd, ["NET_ADMIN"]);
+    assert.strictEqual(info.Config.Labels["org.wgkit.role"], "smoke-server");
+    assert.strictEqual(mocks.find("docker:index/volume:Volume")[0].id, info.Mounts.find((m) => m.Destination === "/config")?.Name);
+
+    // ---- the peer
+    const peerConf = [
+      "[Interface]",
+      `Address = ${TUNNEL_PEER}/32`,
+      `PrivateKey = ${peer.privateKey}`,
+      `DNS = ${TUNNEL_SERVER}`,
+      "",
+      "[Peer]",
+      `PublicKey = ${server.publicKey}`,
+      `PresharedKey = ${psk}`,
+      `Endpoint = ${link.hostAddr}:${hostPort}`,
+      "AllowedIPs = 10.13.13.0/24",
+      "",
+    ].join("\n");
+    const tUp = Date.now();
+    let wg = wgQuickUp(cleanup, ns.name, peerConf);
+    const first = nsPing(ns.name, TUNNEL_SERVER, 3, 2);
+    const hs = await waitFor("peer handshake", () => nsWgDump(ns.name, wg.ifname).peers[0].latestHandshake > 0, 15_000);
+    timing("peer wg-quick up -> first handshake", Date.now() - tUp);
+    assert.ok(hs);
+    assert.ok(first.ok, `peer -> server ping failed:\n${first.output}`);
+    console.log(`      [ping] peer -> ${TUNNEL_SERVER}: ${first.received}/${first.transmitted}, avg ${first.avgMs} ms`);
+
+    const peerSide = nsWgDump(ns.name, wg.ifname).peers[0];
+    assert.strictEqual(peerSide.presharedKey, psk);
+    assert.strictEqual(peerSide.endpoint, `${link.hostAddr}:${hostPort}`);
+
+    const serverSide = parseWgDump(dockerExec(name, ["wg", "show", "wg0", "dump"]))[0];
+    assert.strictEqual(serverSide.publicKey, server.publicKey);
+    assert.strictEqual(serverSide.peers[0].presharedKey, psk);
+    assert.ok(serverSide.peers[0].latestHandshake > 0);
+    assert.ok(serverSide.peers[0].endpoint?.startsWith(`${ns.nsAddr}:`), `server sees the peer at its underlay address, got ${serverSide.peers[0].endpoint}`);
+
+    // server -> peer ("crawl back" over the tunnel)
+    const back = dockerExec(name, ["ping", "-n", "-c", "3", "-W", "2", "-i", "0.2", TUNNEL_PEER]);
+    assert.match(back, /3 packets transmitted, 3 received/);
+
+    // iptables really ran in the container (PostUp)
+    assert.match(dockerExec(name, ["iptables", "-t", "nat", "-S", "POSTROUTING"]), /-o eth\+ -j MASQUERADE/);
+
+    // DNS in the container (USE_COREDNS=true) answers over the tunnel; the DNS line was
+    // moved into /etc/netns/<ns>/resolv.conf, so getent in the namespace asks 10.13.13.1
+    assert.deepStrictEqual(wg.dns, [TUNNEL_SERVER]);
+    const resolved = await waitFor("wgkit.test over the tunnel", () => {
+      const out = nsRun(ns.name, "getent", ["ahostsv4", "wgkit.test"]);
+      return out.includes(TUNNEL_SERVER) && out;
+    }, 10_000);
+    assert.ok(resolved);
+
+    // restart: the image brings up what is in /config/wg_confs again
+    const tRestart = Date.now();
+    await dockerApi.getContainer(name).restart({ t: 10 });
+    await waitFor("wg0 after restart", () => parseWgDump(dockerExec(name, ["wg", "show", "wg0", "dump"]))[0]?.listenPort === 51820, 20_000);
+    wgQuickDown(wg);
+    wg = wgQuickUp(cleanup, ns.name, peerConf);
+    const again = nsPing(ns.name, TUNNEL_SERVER, 5, 2);
+    assert.ok(again.ok, `ping after restart failed:\n${again.output}`);
+    timing("docker restart -> tunnel passes traffic again", Date.now() - tRestart);
+
+    // PID 1 exits promptly on SIGTERM
+    const tStop = Date.now();
+    await dockerApi.getContainer(name).stop({ t: 10 });
+    const stopMs = Date.now() - tStop;
+    timing("docker stop (SIGTERM)", stopMs);
+    assert.ok(stopMs < 5000, `stop took ${stopMs} ms: PID 1 ignores SIGTERM?`);
+    assert.strictEqual((await dockerApi.getContainer(name).inspect()).State.ExitCode, 0);
+  });
+
+  it("without /dev/net/tun and NET_ADMIN the stand-in logs the module line and sleeps (like the real image)", async function () {
+    const r = await mocks.newResource({
+      type: "docker:index/container:Container",
+      name: "no-tun",
+      inputs: { image: standinImage(), envs: ["TZ=Etc/UTC"] },
+    });
+    const c = dockerApi.getContainer(r.id!);
+    const logs = await waitFor("module line in logs", async () => {
+      const text = demuxDockerLog((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
+      return text.includes("WireGuard module not available") && text;
+    }, 10_000);
+    assert.ok(logs);
+    assert.strictEqual((await c.inspect()).State.Running, true, "the container keeps running without a tunnel");
+    const t0 = Date.now();
+    await c.stop({ t: 10 });
+    assert.ok(Date.now() - t0 < 5000);
+  });
+
+  it("Network, networksAdvanced, uploads, mounts, healthcheck reach the Engine; a namespace joins the network's bridge", async function () {
+    const subnet = "198.19.77.0/24";
+    const net = new docker.Network("lan", { driver: "bridge", ipamConfigs: [{ subnet, gateway: "198.19.77.1" }] });
+    const box = new docker.Container("lan-box", {
+      image: standinImage(),
+      networksAdvanced: [{ name: net.name, ipv4Address: "198.19.77.10", aliases: ["box"] }],
+      uploads: [
+        { file: "/etc/wgkit/upload.txt", content: "uploaded\n" },
+        { file: "/usr/local/bin/wgkit-hello", content: "#!/bin/sh\necho hello from upload\n", executable: true },
+      ],
+      mounts: [{ type: "tmpfs", target: "/scratch" }],
+      healthcheck: { tests: ["CMD", "true"], interval: "1s", timeout: "2s", retries: 2, startPeriod: "0s" },
+      wait: true,
+      waitTimeout: 30,
+    });
+    const [name, datas] = await mocks.value(pulumi.all([box.name, box.networkDatas]));
+    assert.strictEqual(datas![0].ipAddress, "198.19.77.10");
+    const info = await dockerApi.getContainer(name).inspect();
+    assert.strictEqual(info.State.Health?.Status, "healthy");
+    assert.strictEqual(info.Config.Healthcheck?.Interval, 1e9);
+    assert.strictEqual(dockerExec(name, ["cat", "/etc/wgkit/upload.txt"]), "uploaded\n");
+    assert.strictEqual(dockerExec(name, ["wgkit-hello"]).trim(), "hello from upload");
+    assert.match(dockerExec(name, ["sh", "-c", "grep ' /scratch ' /proc/mounts"]), /tmpfs/);
+
+    // a namespace on the network's Linux bridge: a "LAN host" for site-to-site tests
+    const bridge = mocks.find("docker:index/network:Network", "lan")[0].state.bridgeName as string;
+    const lanHost = createNetns(cleanup, { bridge, bridgeAddr: { addr: "198.19.77.200", prefixLen: 24, gateway: "198.19.77.1" } });
+    const p = nsPing(lanHost.name, "198.19.77.10", 3, 2);
+    assert.ok(p.ok, p.output);
+    assert.match(dockerExec(name, ["ping", "-n", "-c", "1", "-W", "2", "198.19.77.200"]), /1 received/);
+  });
+
+  it("Command really runs (environment, stdin, failure) and RandomBytes is random", async function () {
+    const ok = new command.local.Command("echo", {
+      create: 'printf "%s|" "$WGKIT_GREETING"; cat; printf "\\n"',
+      environment: { WGKIT_GREETING: "hello" },
+      stdin: pulumi.secret("from-stdin"),
+    });
+    assert.strictEqual(await mocks.value(ok.stdout), "hello|from-stdin");
+
+    const a = new random.RandomBytes("a", { length: 32 });
+    const b = new random.RandomBytes("b", { length: 32 });
+    const [ahex, bhex, ab64] = await mocks.value(pulumi.all([a.hex, b.hex, a.base64]));
+    assert.match(ahex, /^[0-9a-f]{64}$/);
+    assert.notStrictEqual(ahex, bhex);
+    assert.strictEqual(Buffer.from(ab64, "base64").toString("hex"), ahex);
+    // it can be used as a WireGuard key: wg accepts it and derives a public key
+    assert.match(run("wg", ["pubkey"], { input: ab64 + "\n" }).trim(), /^[A-Za-z0-9+/]{43}=$/);
+
+    const bad = new command.local.Command("fails", { create: "echo nope >&2; exit 3" });
+    await assert.rejects(mocks.value(bad.stdout, 30_000), /command:local:Command "fails" failed \(exit 3\)[\s\S]*nope/);
+  });
+});
