@@ -1,7 +1,7 @@
 import { check } from "./WgKitError";
 import { checkKey } from "./Key";
 import { parseAllowedIps, checkNoOverlap } from "./AllowedIPs";
-import { AddressPlan, parseSubnet, PeerAddresses } from "./AddressPlan";
+import { AddressPlan, parseSubnet, PeerAddresses, planAddresses } from "./AddressPlan";
 import {
   checkDnsEntry, checkEach, checkHost, checkInterfaceName, checkKeepalive, checkMtu, checkName, checkPort, checkSingleLine,
 } from "./Validation";
@@ -90,6 +90,14 @@ export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<
   }
   // A LAN routed to one peer must not overlap the tunnel or another peer's LAN.
   checkNoOverlap(routes);
+  // Pins inside the subnet(s), not on the server, not shared; and everyone fits.
+  if (s4 && !(spec.subnet6 === undefined && unknown.has("subnet6"))) {
+    planAddresses({
+      subnet: s4.cidr,
+      subnet6: s6?.cidr,
+      peers: Object.entries(spec.peers ?? {}).map(([name, p]) => ({ name, address: p.address, address6: s6 ? p.address6 : undefined })),
+    });
+  }
 }
 
 /** DNS list: resolvers/search domains, or ["auto"] for the server's tunnel address. */

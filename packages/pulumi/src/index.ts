@@ -1,1 +1,7 @@
-export {};
+/**
+ * @wgkit/pulumi — Pulumi components for WireGuard on Docker. Each component
+ * validates its args with @wgkit/core before declaring any resource.
+ */
+export * from "./Peer";
+export * from "./WireGuardServer";
+export { RUN_ID } from "./KeySeed";

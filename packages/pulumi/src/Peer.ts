@@ -1,0 +1,89 @@
+import * as pulumi from "@pulumi/pulumi";
+import {
+  buildPeer, checkPeerSpec, PeerSpec, qrPngBase64, renderNixOS, renderWgQuick,
+} from "@wgkit/core";
+import { keySeed } from "./KeySeed";
+import { splitKnown } from "./known";
+
+/** A road-warrior device: keys, address and its wg-quick conf, QR code and NixOS snippet. */
+export interface PeerArgs {
+  /** The server's public key (e.g. `server.publicKey`, or from a StackReference). */
+  serverPublicKey: pulumi.Input<string>;
+  /** Where the device dials: `host:port`, i.e. SERVERURL:SERVERPORT. */
+  endpoint: pulumi.Input<string>;
+  /** The device's tunnel IPv4 address, without prefix (rendered as /32). */
+  address: pulumi.Input<string>;
+  /** The device's tunnel IPv6 address for dual stack (rendered as /128). Default: none. */
+  address6?: pulumi.Input<string>;
+  /** Resolvers and search domains for the device (PEERDNS). Default: none. */
+  dns?: pulumi.Input<pulumi.Input<string>[]>;
+  /** What the device routes into the tunnel (ALLOWEDIPS). Default `0.0.0.0/0, ::/0`. */
+  allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
+  /** PersistentKeepalive seconds from the device (0–65535). Default: off. */
+  persistentKeepalive?: pulumi.Input<number>;
+  /** Interface MTU on the device (1280–9000). Default: wg-quick's choice. */
+  mtu?: pulumi.Input<number>;
+  /** Local ListenPort on the device (the image writes 51820). Default: random. */
+  listenPort?: pulumi.Input<number>;
+  /** Device-held key: the device's public key. No private key is generated or stored; the conf then has no PrivateKey line. */
+  publicKey?: pulumi.Input<string>;
+  /** Change this value (any string, e.g. a date) to rotate the private and preshared keys on the next `pulumi up`. */
+  rotation?: pulumi.Input<string>;
+  /** Interface name used in the NixOS snippet. Default `wg0`. */
+  interfaceName?: pulumi.Input<string>;
+}
+
+export const PEER_TYPE = "wgkit:index:Peer";
+
+export class Peer extends pulumi.ComponentResource {
+  /** The device's public key (plain). */
+  public readonly publicKey: pulumi.Output<string>;
+  /** The device's private key (secret); undefined for device-held keys. */
+  public readonly privateKey: pulumi.Output<string | undefined>;
+  /** The preshared key shared with the server (secret). */
+  public readonly presharedKey: pulumi.Output<string>;
+  public readonly address: pulumi.Output<string>;
+  public readonly address6: pulumi.Output<string | undefined>;
+  /** The device's wg-quick conf (secret). */
+  public readonly config: pulumi.Output<string>;
+  /** The conf as a QR code PNG, base64 (secret). Undefined for device-held keys. */
+  public readonly qrCode: pulumi.Output<string | undefined>;
+  /** NixOS module snippet; keys are referenced by file, never inlined. */
+  public readonly nixos: pulumi.Output<string>;
+  /** @internal run in which the key seed was created (address memory). */
+  public readonly createdIn: pulumi.Output<string>;
+
+  constructor(name: string, args: PeerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { plain, unknown } = splitKnown(args);
+    checkPeerSpec(plain as Partial<PeerSpec>, unknown);
+    super(PEER_TYPE, name, {}, opts);
+
+    const deviceHeld = args.publicKey !== undefined;
+    const keys = keySeed(`${name}-keys`, args.rotation, { parent: this });
+    this.createdIn = keys.createdIn;
+    this.presharedKey = keys.presharedKey;
+    this.publicKey = deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey;
+    this.privateKey = deviceHeld ? pulumi.output(undefined) : keys.privateKey;
+    this.address = pulumi.output(args.address);
+    this.address6 = pulumi.output(args.address6);
+
+    const spec = pulumi.output(args).apply((a) => a as unknown as PeerSpec);
+    const model = pulumi.all([spec, this.privateKey, keys.presharedKey]).apply(([s, priv, psk]) => buildPeer(s, priv, psk));
+    this.config = pulumi.secret(model.apply(renderWgQuick));
+    this.qrCode = deviceHeld
+      ? pulumi.output(undefined)
+      : pulumi.secret(this.config.apply((c) => qrPngBase64(c)));
+    this.nixos = pulumi.unsecret(pulumi.all([model, spec]).apply(([m, s]) => renderNixOS(m, { interfaceName: s.interfaceName }).text));
+
+    this.registerOutputs({
+      publicKey: this.publicKey,
+      privateKey: this.privateKey,
+      presharedKey: this.presharedKey,
+      address: this.address,
+      address6: this.address6,
+      config: this.config,
+      qrCode: this.qrCode,
+      nixos: this.nixos,
+    });
+  }
+}

@@ -1,0 +1,212 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import {
+  AddressPlan, buildServerConf, check, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, planAddresses, renderWgQuick,
+  resolvePeerDns, serverEndpoint, ServerSpec, usesServerDns, WgKitError,
+} from "@wgkit/core";
+import { keySeed, RUN_ID } from "./KeySeed";
+import { deferred, splitKnown, topLevel } from "./known";
+import { Peer } from "./Peer";
+import { wireGuardContainer } from "./WireGuardContainer";
+import { confInstall } from "./ConfInstall";
+
+/** One peer of a WireGuardServer. Every field is optional. */
+export interface ServerPeerArgs {
+  /** Pinned tunnel IPv4 address. Default: allocated from `subnet` and remembered in state. */
+  address?: pulumi.Input<string>;
+  /** Pinned tunnel IPv6 address (dual stack). Default: allocated from `subnet6`, mirroring the IPv4 host number. */
+  address6?: pulumi.Input<string>;
+  /** PersistentKeepalive seconds on both ends (PERSISTENTKEEPALIVE_PEERS). Default: the server's `persistentKeepalive`, else off. */
+  persistentKeepalive?: pulumi.Input<number>;
+  /** Extra networks routed to this peer, e.g. the LAN behind it (SERVER_ALLOWEDIPS_PEER_<name>). Default: none. */
+  serverAllowedIps?: pulumi.Input<pulumi.Input<string>[]>;
+  /** AllowedIPs in this peer's conf (overrides ALLOWEDIPS). Default: the server's `allowedIps`. */
+  allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
+  /** DNS in this peer's conf; ["auto"] = the server's tunnel address (overrides PEERDNS). Default: the server's `dns`. */
+  dns?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Device-held key: the device's public key; no private key is generated or stored. */
+  publicKey?: pulumi.Input<string>;
+  /** false keeps keys and address in state but removes the peer from the server. Default true. */
+  enabled?: pulumi.Input<boolean>;
+  /** Change to rotate this peer's keys on the next `pulumi up`. */
+  rotation?: pulumi.Input<string>;
+  /** MTU in this peer's conf. Default: the server's `mtu`. */
+  mtu?: pulumi.Input<number>;
+}
+
+/** A WireGuard server: the linuxserver.io image in client mode, running a conf wgkit renders. */
+export interface WireGuardServerArgs {
+  /** Public name or IP peers dial (SERVERURL). Required; "auto" is refused (it asks an external service). */
+  serverUrl: pulumi.Input<string>;
+  /** External UDP port, published to the container's 51820 (SERVERPORT). Default 51820. */
+  serverPort?: pulumi.Input<number>;
+  /** Tunnel subnet, CIDR of any prefix or the image's bare form (INTERNAL_SUBNET). Default 10.13.13.0/24. */
+  subnet?: pulumi.Input<string>;
+  /** IPv6 tunnel subnet for dual stack, e.g. a ULA /64. Default: IPv4 only. */
+  subnet6?: pulumi.Input<string>;
+  /** DNS for peers (PEERDNS): ["auto"] = the server's tunnel address, served by CoreDNS in the container. Default ["auto"]. */
+  dns?: pulumi.Input<pulumi.Input<string>[]>;
+  /** AllowedIPs written into peer confs (ALLOWEDIPS). Default ["0.0.0.0/0", "::/0"]. */
+  allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Owner uid of /config files (PUID). Default 1000. */
+  puid?: number;
+  /** Owner gid of /config files (PGID). Default 1000. */
+  pgid?: number;
+  /** Time zone (TZ). Default Etc/UTC. */
+  tz?: string;
+  /** Image reference. Default lscr.io/linuxserver/wireguard:1.0.20250521 (pinned). */
+  image?: string;
+  /** Host path for /config. Default: a named Docker volume. */
+  configPath?: string;
+  /** Tunnel MTU for server and peers. Default: wg-quick's choice. */
+  mtu?: pulumi.Input<number>;
+  /** Default PersistentKeepalive for all peers (PERSISTENTKEEPALIVE_PEERS=all). Default: off. */
+  persistentKeepalive?: pulumi.Input<number>;
+  /** NAT traffic from peers leaving the container's uplink (the image's MASQUERADE). Default true. */
+  masquerade?: pulumi.Input<boolean>;
+  /** The host has wireguard/iptables modules loaded: no SYS_MODULE, no /lib/modules mount. Default false. */
+  hostModulesLoaded?: boolean;
+  /** The host kernel lacks WireGuard: pass /dev/net/tun so the image's wg-quick uses userspace wireguard-go. Default false. */
+  userspace?: boolean;
+  /** DOCKER_HOST of the engine the provider targets, for the conf install step (e.g. ssh://user@host). Default: the local engine. */
+  dockerHost?: pulumi.Input<string>;
+  /** Docker networks to attach the container to. Default: Docker's default bridge. */
+  networks?: pulumi.Input<string>[];
+  /** Change to rotate the server's key on the next `pulumi up`. */
+  rotation?: pulumi.Input<string>;
+  /** Peers by name (names must be known at preview; values may be outputs). */
+  peers?: Record<string, ServerPeerArgs>;
+}
+
+export const SERVER_TYPE = "wgkit:index:WireGuardServer";
+const IFACE = "wg0";
+
+/** Fields a server peer inherits from the server, in core's spec terms. */
+type ResolvedSpec = ServerSpec & { peers: NonNullable<ServerSpec["peers"]> };
+
+export class WireGuardServer extends pulumi.ComponentResource {
+  public readonly publicKey: pulumi.Output<string>;
+  /** SERVERURL:SERVERPORT as peers dial it. */
+  public readonly endpoint: pulumi.Output<string>;
+  /** Server tunnel addresses. */
+  public readonly address: pulumi.Output<string>;
+  public readonly address6: pulumi.Output<string | undefined>;
+  /** The rendered server conf (secret). */
+  public readonly config: pulumi.Output<string>;
+  /** Peers by name: address, publicKey, config (secret), qrCode (secret), nixos. */
+  public readonly peers: Record<string, Peer>;
+  public readonly container: docker.Container;
+  /** The step that installs the conf and checks the tunnel is up. */
+  public readonly install: command.local.Command;
+
+  constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { plain, unknown } = splitKnown(args);
+    if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
+    checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
+    super(SERVER_TYPE, name, {}, opts);
+
+    const spec = pulumi.output(args).apply((a) => ({ ...(a as unknown as ServerSpec), peers: (a.peers ?? {}) as ResolvedSpec["peers"] }) as ResolvedSpec);
+    const serverKeys = keySeed(`${name}-key`, args.rotation, { parent: this });
+    this.publicKey = serverKeys.publicKey;
+    this.endpoint = spec.apply(serverEndpoint);
+    const names = Object.keys(args.peers ?? {});
+
+    // Addresses: each peer's first allocation is remembered in state by a no-op Command whose
+    // triggers are ignored after creation; newcomers are planned around the remembered ones.
+    const pins = spec.apply((s) => names.map((n) => ({ name: n, address: s.peers[n].address, address6: s.peers[n].address6 })));
+    const pendingAddress = names.map(() => deferred<string>());
+    const pendingAddress6 = names.map(() => deferred<string | undefined>());
+    this.peers = {};
+    names.forEach((n, i) => {
+      const p = args.peers![n];
+      this.peers[n] = new Peer(`${name}-${n}`, {
+        serverPublicKey: this.publicKey,
+        endpoint: this.endpoint,
+        address: pendingAddress[i].output,
+        address6: pendingAddress6[i].output as pulumi.Output<string>,
+        dns: spec.apply((s) => resolvePeerDns(s.peers[n].dns, s.dns, planAddresses({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: [] }).server)),
+        allowedIps: p.allowedIps ?? args.allowedIps,
+        persistentKeepalive: p.persistentKeepalive ?? args.persistentKeepalive,
+        mtu: p.mtu ?? args.mtu,
+        publicKey: p.publicKey,
+        rotation: p.rotation,
+      }, { parent: this });
+    });
+    const createdIn = pulumi.all(names.map((n) => this.peers[n].createdIn));
+    const memory: Record<string, command.local.Command> = {};
+    const remembered = (q: string) => memory[q].triggers.apply((t) => ({ address: t?.[0] as string | undefined, address6: (t?.[1] || undefined) as string | undefined }));
+    names.forEach((n) => {
+      const candidate = pulumi.all([spec, pins, createdIn]).apply(([s, pin, created]) => {
+        const old = names.filter((_, j) => created[j] !== RUN_ID);
+        const base = { subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin };
+        if (old.includes(n)) return pulumi.output(planAddresses(base).peers[n]); // ignored by the engine: already remembered
+        return pulumi.all(old.filter((q) => q !== n).map(remembered)).apply((prev) =>
+          planAddresses({ ...base, previous: Object.fromEntries(old.filter((q) => q !== n).map((q, j) => [q, prev[j]])) }).peers[n]);
+      });
+      memory[n] = new command.local.Command(`${name}-${n}-address`, {
+        triggers: [candidate.apply((c) => c.address), candidate.apply((c) => c.address6 ?? "")],
+      }, { parent: this.peers[n], ignoreChanges: ["triggers"] });
+    });
+    const plan: pulumi.Output<AddressPlan> = pulumi.all([spec, pins, pulumi.all(names.map(remembered))]).apply(([s, pin, mem]) => {
+      const previous = Object.fromEntries(names.map((n, j) => [n, mem[j]]));
+      const result = planAddresses({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin, previous });
+      for (const n of names) {
+        if (pin.find((x) => x.name === n)?.address !== undefined) continue;
+        check(result.peers[n].address === previous[n].address, `peers.${n}.address`, "address-memory",
+          `remembered address ${previous[n].address} conflicts with another peer; pin an address for ${n}`);
+      }
+      return result;
+    });
+    names.forEach((n, i) => {
+      pendingAddress[i].resolve(plan.apply((pl) => pl.peers[n].address));
+      pendingAddress6[i].resolve(plan.apply((pl) => pl.peers[n].address6));
+    });
+    this.address = plan.apply((p) => p.server.address);
+    this.address6 = plan.apply((p) => p.server.address6);
+
+    const material = pulumi.all(names.map((n) => pulumi.all([this.peers[n].publicKey, this.peers[n].presharedKey])));
+    this.config = pulumi.secret(pulumi.all([spec, serverKeys.privateKey, plan, material]).apply(([s, priv, pl, mat]) =>
+      renderWgQuick(buildServerConf(s, priv, pl, Object.fromEntries(names.map((n, j) => [n, {
+        publicKey: mat[j][0], presharedKey: mat[j][1], addresses: pl.peers[n],
+      }]))))));
+
+    const c = wireGuardContainer(name, {
+      puid: args.puid, pgid: args.pgid, tz: args.tz, image: args.image, configPath: args.configPath,
+      hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace,
+      ipv6: args.subnet6 !== undefined,
+      useCoreDns: usesServerDns({ dns: plain.dns as string[] | undefined, peers: plain.peers as ServerSpec["peers"] }),
+      ports: [{ internal: CONTAINER_PORT, external: args.serverPort ?? CONTAINER_PORT, protocol: "udp" }],
+      networks: args.networks,
+      labels: { "wgkit.role": "server", "wgkit.publicKey": this.publicKey },
+    }, { parent: this });
+    this.container = c.container;
+    this.install = confInstall(`${name}-install`, {
+      container: c.container.name,
+      containerId: c.container.id,
+      conf: this.config,
+      interfaceName: IFACE,
+      expectedPublicKey: this.publicKey,
+      expectedListenPort: CONTAINER_PORT,
+      expectedAddresses: plan.apply((p) => [
+        `${p.server.address}/${p.subnet.split("/")[1]}`,
+        ...(p.server.address6 ? [`${p.server.address6}/${p.subnet6!.split("/")[1]}`] : []),
+      ]),
+      dockerHost: args.dockerHost,
+    }, { parent: this });
+
+    this.registerOutputs({
+      publicKey: this.publicKey,
+      endpoint: this.endpoint,
+      address: this.address,
+      address6: this.address6,
+      config: this.config,
+      peers: Object.fromEntries(names.map((n) => [n, peerOutputs(this.peers[n])])),
+    });
+  }
+}
+
+/** The per-peer outputs a stack exports: plain address/publicKey/nixos, secret config/qrCode. */
+export function peerOutputs(p: Peer) {
+  return { address: p.address, address6: p.address6, publicKey: p.publicKey, config: p.config, qrCode: p.qrCode, nixos: p.nixos };
+}
