@@ -5,3 +5,5 @@
 export * from "./Peer";
 export * from "./WireGuardServer";
 export { RUN_ID } from "./KeySeed";
+export * from "./ClientTunnel";
+export * from "./SiteLink";

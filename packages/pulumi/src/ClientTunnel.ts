@@ -1,0 +1,103 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import {
+  buildClientConf, checkClientTunnelSpec, ClientTunnelSpec, PublishedPort, publicKeyOf, renderWgQuick,
+} from "@wgkit/core";
+import { splitKnown, topLevel } from "./known";
+import { wireGuardContainer } from "./WireGuardContainer";
+import { confInstall } from "./ConfInstall";
+
+/** The image as a client of a WireGuard server or VPN provider; other containers can route through it. */
+export interface ClientTunnelArgs {
+  /** The wg-quick conf as text (a provider download or a wgkit Peer's `config`); parsed and validated. Treated as secret. */
+  config: pulumi.Input<string>;
+  /** Interface name; the conf is written to /config/wg_confs/<name>.conf. Default `wg0`. */
+  interfaceName?: string;
+  /** Split tunnel: routing table for the tunnel's routes, e.g. "55111" (`Table = 55111`). Default: full tunnel as the conf says. */
+  table?: pulumi.Input<string>;
+  /** Split tunnel: destinations routed into the tunnel (`ip rule add to …`). Default: none. */
+  routeDestinations?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Split tunnel: sources routed into the tunnel (`ip rule add from …`); the tunnel's own addresses always are. Default: none. */
+  routeSources?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Reject traffic meant for the tunnel that would leave another way, including while the tunnel is down. Default false. */
+  killSwitch?: pulumi.Input<boolean>;
+  /** Destinations still reachable outside the tunnel with the kill switch on, e.g. the Docker network. Default: none. */
+  killSwitchAllow?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Replaces the conf's DNS; [] removes it. Default: the conf's DNS. */
+  dns?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Ports published on this container for the containers that share its network (`networkMode`). Default: none. */
+  publishPorts?: PublishedPort[];
+  /** PUID. Default 1000. */
+  puid?: number;
+  /** PGID. Default 1000. */
+  pgid?: number;
+  /** TZ. Default Etc/UTC. */
+  tz?: string;
+  /** Image reference. Default lscr.io/linuxserver/wireguard:1.0.20250521. */
+  image?: string;
+  /** Host path for /config. Default: a named volume. */
+  configPath?: string;
+  /** Host has the modules loaded: no SYS_MODULE, no /lib/modules. Default false. */
+  hostModulesLoaded?: boolean;
+  /** Pass /dev/net/tun for userspace WireGuard. Default false. */
+  userspace?: boolean;
+  /** Enable IPv6 sysctls in the container (for IPv6 inside the tunnel). Default false. */
+  ipv6?: boolean;
+  /** DOCKER_HOST for the conf install step when the provider targets a remote engine. Default: local. */
+  dockerHost?: pulumi.Input<string>;
+  /** Docker networks to attach. Default: the default bridge. */
+  networks?: pulumi.Input<string>[];
+}
+
+export const CLIENT_TUNNEL_TYPE = "wgkit:index:ClientTunnel";
+
+export class ClientTunnel extends pulumi.ComponentResource {
+  /** `container:<id>`: give this to other containers' `networkMode` to route them through the tunnel. */
+  public readonly networkMode: pulumi.Output<string>;
+  /** Ports published on this container for the routed containers. */
+  public readonly ports: pulumi.Output<PublishedPort[]>;
+  /** This client's public key (derived from the conf). */
+  public readonly publicKey: pulumi.Output<string>;
+  /** Tunnel addresses from the conf. */
+  public readonly addresses: pulumi.Output<string[]>;
+  /** The conf as written into the container (secret). */
+  public readonly config: pulumi.Output<string>;
+  public readonly container: docker.Container;
+  public readonly install: command.local.Command;
+
+  constructor(name: string, args: ClientTunnelArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { plain, unknown } = splitKnown(args);
+    checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
+    super(CLIENT_TUNNEL_TYPE, name, {}, opts);
+    const iface = args.interfaceName ?? "wg0";
+
+    const model = pulumi.output(args).apply((a) => buildClientConf(a as unknown as ClientTunnelSpec));
+    this.config = pulumi.secret(model.apply(renderWgQuick));
+    this.publicKey = pulumi.unsecret(model.apply((m) => publicKeyOf(m.interface.privateKey!)));
+    this.addresses = pulumi.unsecret(model.apply((m) => m.interface.address));
+
+    const c = wireGuardContainer(name, {
+      puid: args.puid, pgid: args.pgid, tz: args.tz, image: args.image, configPath: args.configPath,
+      hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace, ipv6: args.ipv6, interfaceName: iface,
+      ports: (args.publishPorts ?? []).map((p) => ({ internal: p.internal, external: p.external ?? p.internal, protocol: p.protocol ?? "tcp" })),
+      networks: args.networks,
+      labels: { "wgkit.role": "client", "wgkit.publicKey": this.publicKey },
+    }, { parent: this });
+    this.container = c.container;
+    this.networkMode = pulumi.interpolate`container:${c.container.id}`;
+    this.ports = pulumi.output(args.publishPorts ?? []);
+    this.install = confInstall(`${name}-install`, {
+      container: c.container.name,
+      containerId: c.container.id,
+      conf: this.config,
+      interfaceName: iface,
+      expectedPublicKey: this.publicKey,
+      expectedListenPort: undefined,
+      expectedAddresses: this.addresses,
+      dockerHost: args.dockerHost,
+    }, { parent: this });
+
+    this.registerOutputs({ networkMode: this.networkMode, ports: this.ports, publicKey: this.publicKey, addresses: this.addresses, config: this.config });
+  }
+}

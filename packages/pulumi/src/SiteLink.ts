@@ -1,0 +1,130 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import * as docker from "@pulumi/docker";
+import {
+  buildSiteLink, BuiltSiteLink, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, SiteLinkMode, SiteLinkSpec, staticRoute,
+} from "@wgkit/core";
+import { keySeed } from "./KeySeed";
+import { splitKnown } from "./known";
+import { wireGuardContainer } from "./WireGuardContainer";
+import { confInstall } from "./ConfInstall";
+
+/** One site of a SiteLink. */
+export interface SiteArgs {
+  /** Site name, used in resource and container names (e.g. "home"). */
+  name: string;
+  /** LAN subnets behind this site; routed to the other site (SERVER_ALLOWEDIPS_PEER_<name> both ways). */
+  lans: pulumi.Input<pulumi.Input<string>[]>;
+  /** `host:port` where the other site reaches this one. At least one site needs it. Default: none (this site dials out). */
+  endpoint?: pulumi.Input<string>;
+  /** UDP port published on this site's Docker host. Default 51820. */
+  publishPort?: number;
+  /** This site's Docker engine (e.g. ssh://user@host); wgkit declares a Docker provider for it. Default: the inherited provider. */
+  dockerHost?: pulumi.Input<string>;
+  /** Docker networks to attach (the LAN-facing one first: its address is the next hop for the LAN's route). Default: the default bridge. */
+  networks?: pulumi.Input<string>[];
+  /** PUID. Default 1000. */
+  puid?: number;
+  /** PGID. Default 1000. */
+  pgid?: number;
+  /** TZ. Default Etc/UTC. */
+  tz?: string;
+  /** Image reference. Default lscr.io/linuxserver/wireguard:1.0.20250521. */
+  image?: string;
+  /** Host path for /config. Default: a named volume. */
+  configPath?: string;
+  /** Host has the modules loaded. Default false. */
+  hostModulesLoaded?: boolean;
+  /** Pass /dev/net/tun for userspace WireGuard. Default false. */
+  userspace?: boolean;
+}
+
+/** Site-to-site: two WireGuard containers, each routing the other's LANs. */
+export interface SiteLinkArgs {
+  /** The first site; takes the tunnel subnet's first address. */
+  siteA: SiteArgs;
+  /** The second site; takes the second address. */
+  siteB: SiteArgs;
+  /** Tunnel subnet between the two ends. Default 10.255.13.0/30. */
+  tunnelSubnet?: pulumi.Input<string>;
+  /** "routed" (LAN routers get a static route; see `routes`) or "masquerade" (remote traffic NATed to the container). Default "routed". */
+  mode?: pulumi.Input<SiteLinkMode>;
+  /** PersistentKeepalive on both ends. Default 25. */
+  persistentKeepalive?: pulumi.Input<number>;
+  /** Tunnel MTU. Default: wg-quick's choice. */
+  mtu?: pulumi.Input<number>;
+  /** Change to rotate both ends' keys and the preshared key. */
+  rotation?: pulumi.Input<string>;
+}
+
+export const SITE_LINK_TYPE = "wgkit:index:SiteLink";
+
+/** What each end exposes. */
+export interface SiteEnd {
+  container: docker.Container;
+  install: command.local.Command;
+  publicKey: pulumi.Output<string>;
+  /** The end's tunnel address. */
+  address: pulumi.Output<string>;
+  /** The end's address on its LAN-facing Docker network: the next hop for the static routes. */
+  lanAddress: pulumi.Output<string>;
+  /** Static routes to add on this site's LAN router (routed mode), as `ip route add <remote LAN> via <lanAddress>`. */
+  routes: pulumi.Output<string[]>;
+  /** The end's conf (secret). */
+  config: pulumi.Output<string>;
+}
+
+export class SiteLink extends pulumi.ComponentResource {
+  public readonly siteA: SiteEnd;
+  public readonly siteB: SiteEnd;
+
+  constructor(name: string, args: SiteLinkArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    const { plain, unknown } = splitKnown(args);
+    checkSiteLinkSpec(plain as Partial<SiteLinkSpec>, unknown);
+    super(SITE_LINK_TYPE, name, {}, opts);
+
+    const keysA = keySeed(`${name}-${args.siteA.name}-key`, args.rotation, { parent: this });
+    const keysB = keySeed(`${name}-${args.siteB.name}-key`, args.rotation, { parent: this });
+    const built: pulumi.Output<BuiltSiteLink> = pulumi.all([pulumi.output(args), keysA.privateKey, keysA.publicKey, keysB.privateKey, keysB.publicKey, keysA.presharedKey])
+      .apply(([a, pa, ka, pb, kb, psk]) => buildSiteLink(a as unknown as SiteLinkSpec, { privateKey: pa, publicKey: ka }, { privateKey: pb, publicKey: kb }, psk));
+
+    const end = (side: "A" | "B", site: SiteArgs, keys: ReturnType<typeof keySeed>): SiteEnd => {
+      const cname = `${name}-${site.name}`;
+      const childOpts: pulumi.CustomResourceOptions = { parent: this };
+      if (site.dockerHost !== undefined) {
+        childOpts.provider = new docker.Provider(`${cname}-docker`, { host: site.dockerHost }, { parent: this });
+      }
+      const c = wireGuardContainer(cname, {
+        puid: site.puid, pgid: site.pgid, tz: site.tz, image: site.image, configPath: site.configPath,
+        hostModulesLoaded: site.hostModulesLoaded, userspace: site.userspace,
+        ports: [{ internal: CONTAINER_PORT, external: site.publishPort ?? CONTAINER_PORT, protocol: "udp" }],
+        networks: site.networks,
+        labels: { "wgkit.role": `site-${side.toLowerCase()}`, "wgkit.publicKey": keys.publicKey },
+      }, childOpts);
+      const config = pulumi.secret(built.apply((b) => renderWgQuick(side === "A" ? b.a : b.b)));
+      const address = pulumi.unsecret(built.apply((b) => (side === "A" ? b.addressA : b.addressB)));
+      const prefix = pulumi.output(args.tunnelSubnet ?? "10.255.13.0/30").apply((t) => t.split("/")[1]);
+      const install = confInstall(`${cname}-install`, {
+        container: c.container.name,
+        containerId: c.container.id,
+        conf: config,
+        interfaceName: "wg0",
+        expectedPublicKey: keys.publicKey,
+        expectedListenPort: CONTAINER_PORT,
+        expectedAddresses: pulumi.all([address, prefix]).apply(([a, p]) => [`${a}/${p}`]),
+        dockerHost: site.dockerHost,
+      }, { parent: this });
+      const network = site.networks?.[0];
+      const lanAddress = pulumi.all([c.container.networkDatas, network]).apply(([nets, want]) => {
+        const hit = (nets ?? []).find((n) => want === undefined || n.networkName === want) ?? (nets ?? [])[0];
+        return hit?.ipAddress ?? "";
+      });
+      const routes = pulumi.unsecret(pulumi.all([built, lanAddress]).apply(([b, via]) => (side === "A" ? b.routesA : b.routesB).map((d) => staticRoute(d, via))));
+      return { container: c.container, install, publicKey: keys.publicKey, address, lanAddress, routes, config };
+    };
+    this.siteA = end("A", args.siteA, keysA);
+    this.siteB = end("B", args.siteB, keysB);
+    const out = (e: SiteEnd) => ({ publicKey: e.publicKey, address: e.address, lanAddress: e.lanAddress, routes: e.routes, config: e.config });
+    this.registerOutputs({ siteA: out(this.siteA), siteB: out(this.siteB) });
+  }
+}

