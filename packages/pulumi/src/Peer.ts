@@ -72,7 +72,7 @@ export class Peer extends pulumi.ComponentResource {
     this.config = pulumi.secret(model.apply(renderWgQuick));
     this.qrCode = deviceHeld
       ? pulumi.output(undefined)
-      : pulumi.secret(this.config.apply((c) => qrPngBase64(c)));
+      : pulumi.secret(this.config.apply(qrPngBase64));
     this.nixos = pulumi.unsecret(pulumi.all([model, spec]).apply(([m, s]) => renderNixOS(m, { interfaceName: s.interfaceName }).text));
 
     this.registerOutputs({

@@ -6,7 +6,7 @@ import {
   resolvePeerDns, serverEndpoint, ServerSpec, usesServerDns, WgKitError,
 } from "@wgkit/core";
 import { keySeed, RUN_ID } from "./KeySeed";
-import { deferred, splitKnown, topLevel } from "./known";
+import { deferred, detach, splitKnown, topLevel } from "./known";
 import { Peer } from "./Peer";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
@@ -136,14 +136,18 @@ export class WireGuardServer extends pulumi.ComponentResource {
     const createdIn = pulumi.all(names.map((n) => this.peers[n].createdIn));
     const memory: Record<string, command.local.Command> = {};
     const remembered = (q: string) => memory[q].triggers.apply((t) => ({ address: t?.[0] as string | undefined, address6: (t?.[1] || undefined) as string | undefined }));
+    const base = pulumi.all([spec, pins]).apply(([s, pin]) => ({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin }));
+    const old = detach(createdIn.apply((created) => names.filter((_, j) => created[j] !== RUN_ID)));
+    // Existing peers' inputs are ignored by the engine (their address is remembered), so they get
+    // the plain plan, which must not wait on any memory. Newcomers are planned once, together,
+    // around what the existing peers remember.
+    const plainPlan = detach(base.apply((b) => planAddresses(b)));
+    const newcomerPlan = detach(pulumi.all([base, old]).apply(([b, o]) => {
+      const olds = names.filter((n) => o.includes(n));
+      return pulumi.all(olds.map(remembered)).apply((prev) => planAddresses({ ...b, previous: Object.fromEntries(olds.map((q, j) => [q, prev[j]])) }));
+    }));
     names.forEach((n) => {
-      const candidate = pulumi.all([spec, pins, createdIn]).apply(([s, pin, created]) => {
-        const old = names.filter((_, j) => created[j] !== RUN_ID);
-        const base = { subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin };
-        if (old.includes(n)) return pulumi.output(planAddresses(base).peers[n]); // ignored by the engine: already remembered
-        return pulumi.all(old.filter((q) => q !== n).map(remembered)).apply((prev) =>
-          planAddresses({ ...base, previous: Object.fromEntries(old.filter((q) => q !== n).map((q, j) => [q, prev[j]])) }).peers[n]);
-      });
+      const candidate = old.apply((o) => (o.includes(n) ? plainPlan : newcomerPlan).apply((pl) => pl.peers[n]));
       memory[n] = new command.local.Command(`${name}-${n}-address`, {
         triggers: [candidate.apply((c) => c.address), candidate.apply((c) => c.address6 ?? "")],
       }, { parent: this.peers[n], ignoreChanges: ["triggers"] });
@@ -158,9 +162,10 @@ export class WireGuardServer extends pulumi.ComponentResource {
       }
       return result;
     });
+    const planned = detach(plan);
     names.forEach((n, i) => {
-      pendingAddress[i].resolve(plan.apply((pl) => pl.peers[n].address));
-      pendingAddress6[i].resolve(plan.apply((pl) => pl.peers[n].address6));
+      pendingAddress[i].resolve(planned.apply((pl) => pl.peers[n].address));
+      pendingAddress6[i].resolve(planned.apply((pl) => pl.peers[n].address6));
     });
     this.address = plan.apply((p) => p.server.address);
     this.address6 = plan.apply((p) => p.server.address6);
