@@ -33,7 +33,7 @@ export function applyScript(input: ApplyScriptInput): string {
   check(Number.isInteger(timeout) && timeout > 0 && timeout <= 3600, "timeoutSeconds", "range", "must be 1–3600");
   const conf = `${CONF_DIR}/${iface}.conf`;
   const addrs = checkEach(input.expectedAddresses, "expectedAddresses", (v, f) => checkCidr(v, f));
-  const addrCheck = addrs.map((a) => `ip -o addr show dev ${iface} | grep -q -F ' ${a} '`).join(" && ") || "true";
+  const addrCheck = addrs.map((a) => `ip -o addr show dev ${iface} | grep -q -w -F ${a}`).join(" && ") || "true";
   // Everything interpolated below is validated above (interface-name charset, base64 key, integer port).
   return `set -eu
 c="\${WGKIT_CONTAINER:?WGKIT_CONTAINER is not set}"
