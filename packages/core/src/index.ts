@@ -20,3 +20,4 @@ export * from "./ServerSpec";
 export * from "./ClientTunnelSpec";
 export * from "./SiteLinkSpec";
 export * from "./PeerSpec";
+export * from "./WgShow";

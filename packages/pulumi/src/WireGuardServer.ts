@@ -1,8 +1,9 @@
+import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  AddressPlan, buildServerConf, check, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, planAddresses, renderWgQuick,
+  AddressPlan, buildServerConf, check, checkServerSpec, parseWgShowDump, CONTAINER_PORT, DEFAULT_SUBNET, planAddresses, renderWgQuick,
   resolvePeerDns, serverEndpoint, ServerSpec, usesServerDns, WgKitError,
 } from "@wgkit/core";
 import { keySeed, RUN_ID } from "./KeySeed";
@@ -75,6 +76,8 @@ export interface WireGuardServerArgs {
   networks?: pulumi.Input<string>[];
   /** Change to rotate the server's key on the next `pulumi up`. */
   rotation?: pulumi.Input<string>;
+  /** Seconds `pulumi up` waits for the tunnel to come up with the expected key before failing. Default 60. */
+  readyTimeoutSeconds?: number;
   /** Peers by name (names must be known at preview; values may be outputs). */
   peers?: Record<string, ServerPeerArgs>;
 }
@@ -99,6 +102,8 @@ export class WireGuardServer extends pulumi.ComponentResource {
   public readonly container: docker.Container;
   /** The step that installs the conf and checks the tunnel is up. */
   public readonly install: command.local.Command;
+  /** Per peer, as of this `pulumi up`: latest handshake (unix s, 0 = never), rx/tx bytes, endpoint (from `wg show wg0 dump`). */
+  public readonly status: pulumi.Output<Record<string, PeerStatus>>;
 
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { plain, unknown } = splitKnown(args);
@@ -198,9 +203,29 @@ export class WireGuardServer extends pulumi.ComponentResource {
         ...(p.server.address6 ? [`${p.server.address6}/${p.subnet6!.split("/")[1]}`] : []),
       ]),
       dockerHost: args.dockerHost,
+      timeoutSeconds: args.readyTimeoutSeconds,
     }, { parent: this });
 
+    // Read-only: re-runs on every `pulumi up` (a fresh trigger per evaluation) to refresh the status.
+    const statusEnv: Record<string, pulumi.Input<string>> = { WGKIT_CONTAINER: c.container.name };
+    if (args.dockerHost !== undefined) statusEnv.DOCKER_HOST = args.dockerHost;
+    const dump = new command.local.Command(`${name}-status`, {
+      // The dump's private and preshared keys are blanked before anything is printed or stored.
+      create: `docker exec "$WGKIT_CONTAINER" wg show ${IFACE} dump | awk -F "\t" -v OFS="\t" 'NR==1{$1="(hidden)"} NR>1{$2="(hidden)"} {print}'`,
+      environment: statusEnv,
+      triggers: [crypto.randomUUID(), this.install.stdout],
+      logging: "none",
+    }, { parent: this, dependsOn: [this.install] });
+    this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => this.peers[n].publicKey))]).apply(([text, keys]) => {
+      const shown = text ? parseWgShowDump(text) : { peers: [] }; // no dump: mocks without a command runner
+      return Object.fromEntries(names.map((n, j) => {
+        const p = shown.peers.find((x) => x.publicKey === keys[j]);
+        return [n, p ? { present: true, latestHandshake: p.latestHandshake, rxBytes: p.rxBytes, txBytes: p.txBytes, endpoint: p.endpoint ?? "" } : { present: false, latestHandshake: 0, rxBytes: 0, txBytes: 0, endpoint: "" }];
+      }));
+    });
+
     this.registerOutputs({
+      status: this.status,
       publicKey: this.publicKey,
       endpoint: this.endpoint,
       address: this.address,
@@ -209,6 +234,16 @@ export class WireGuardServer extends pulumi.ComponentResource {
       peers: Object.fromEntries(names.map((n) => [n, peerOutputs(this.peers[n])])),
     });
   }
+}
+
+/** A peer as the running server sees it. */
+export interface PeerStatus {
+  /** Whether the running interface has this peer (false for disabled peers). */
+  present: boolean;
+  latestHandshake: number;
+  rxBytes: number;
+  txBytes: number;
+  endpoint: string;
 }
 
 /** The per-peer outputs a stack exports: plain address/publicKey/nixos, secret config/qrCode. */

@@ -21,6 +21,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "util";
 import { runAsync } from "./exec";
 
 export const HARNESS_LABEL = "wgkit.e2e.harness";
@@ -52,6 +53,27 @@ export interface EngineMocksOptions {
   commandTimeoutMs?: number;
   /** Progress messages (default: silent). */
   log?: (msg: string) => void;
+  /**
+   * The previous `pulumi up` of the same program (its mocks). With it, this run behaves like an
+   * update, as the engine would: a resource whose inputs did not change is kept as it is (same
+   * id, same outputs, nothing touched on the engine); a changed Command runs again (update); any
+   * other changed resource is replaced (the old one deleted first, as named containers require);
+   * resources the program no longer declares are deleted by retireUnseen()/cleanup(). The engine's
+   * `ignoreChanges` is emulated for the two paths wgkit sets: RandomBytes `keepers.createdIn`
+   * and the `triggers` of a Command without `create` (address memory).
+   */
+  previous?: EngineMocks;
+}
+
+/** Substitutes old values for the ignoreChanges paths wgkit uses (engine semantics). */
+function ignoreChangesLikeEngine(type: string, inputs: Record<string, any>, old: Record<string, any>): Record<string, any> {
+  if (type === "random:index/randomBytes:RandomBytes" && old.keepers && "createdIn" in old.keepers) {
+    return { ...inputs, keepers: { ...inputs.keepers, createdIn: old.keepers.createdIn } };
+  }
+  if (type === "command:local:Command" && (inputs.create === undefined || inputs.create === "") && "triggers" in old) {
+    return { ...inputs, triggers: old.triggers };
+  }
+  return inputs;
 }
 
 // ======================================================================= helpers
@@ -497,7 +519,11 @@ export class EngineMocks implements pulumi.runtime.Mocks {
   readonly applied: AppliedResource[] = [];
   /** Errors thrown by handlers, in order. */
   readonly failures: Error[] = [];
-  private readonly created: { kind: "container" | "volume" | "network" | "command"; ref: string; undo: () => Promise<void> }[] = [];
+  private readonly created: { kind: "container" | "volume" | "network" | "command"; ref: string; undo: () => Promise<void>; owner?: string }[] = [];
+  private readonly previous?: EngineMocks;
+  private readonly seen = new Set<string>();
+  /** What the update did per resource key (`type::name`): created, kept, updated, replaced. */
+  readonly actions = new Map<string, "created" | "kept" | "updated" | "replaced">();
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly log: (msg: string) => void;
   private failWaiters: ((e: Error) => void)[] = [];
@@ -507,6 +533,37 @@ export class EngineMocks implements pulumi.runtime.Mocks {
     this.runId = opts.runId ?? hex(6);
     this.commandTimeoutMs = opts.commandTimeoutMs ?? 600_000;
     this.log = opts.log ?? (() => undefined);
+    this.previous = opts.previous;
+  }
+
+  /** The last applied state of a resource key in this run. */
+  lastApplied(key: string): AppliedResource | undefined {
+    for (let i = this.applied.length - 1; i >= 0; i--) if (`${this.applied[i].type}::${this.applied[i].name}` === key) return this.applied[i];
+    return undefined;
+  }
+
+  /** Moves the previous run's engine objects of `key` into this run (kept or updated resources). */
+  private adopt(key: string): void {
+    const prev = this.previous!;
+    const mine = prev.created.filter((c) => c.owner === key);
+    prev.created.splice(0, prev.created.length, ...prev.created.filter((c) => c.owner !== key));
+    this.created.push(...mine);
+  }
+
+  /** Deletes the previous run's objects of `key` now (replacement, delete before create). */
+  private async retire(key: string): Promise<void> {
+    const prev = this.previous!;
+    const mine = prev.created.filter((c) => c.owner === key).reverse();
+    prev.created.splice(0, prev.created.length, ...prev.created.filter((c) => c.owner !== key));
+    for (const c of mine) await c.undo().catch((e) => { if (e?.statusCode !== 404) throw e; });
+  }
+
+  /** Deletes what the previous run declared and this one did not (call once the program settled). */
+  async retireUnseen(): Promise<string[]> {
+    if (!this.previous) return [];
+    const gone = [...new Set(this.previous.created.map((c) => c.owner).filter((o): o is string => !!o && !this.seen.has(o)))];
+    for (const key of gone) await this.retire(key);
+    return gone;
   }
 
   /** Labels put on every Docker object this harness creates. */
@@ -529,8 +586,38 @@ export class EngineMocks implements pulumi.runtime.Mocks {
   }
 
   private async apply(args: MockResourceArgs): Promise<MockResourceResult> {
-    const inputs = unwrapSecrets(args.inputs ?? {});
-    const handler = RESOURCE_HANDLERS[args.type];
+    const key = `${args.type}::${args.name}`;
+    this.seen.add(key);
+    let inputs = unwrapSecrets(args.inputs ?? {});
+    const handler: ResourceHandler | undefined = RESOURCE_HANDLERS[args.type];
+    const prev = this.previous?.lastApplied(key);
+    // Same process, so the same RUN_ID as the previous run: mark what the previous run created
+    // as created by an earlier run, as a new `pulumi up` process would see it.
+    const earlier = (state: Record<string, any>) => (args.type === "random:index/randomBytes:RandomBytes" && prev && state.keepers?.createdIn && !String(state.keepers.createdIn).startsWith("earlier:")
+      ? { ...state, keepers: { ...state.keepers, createdIn: `earlier:${state.keepers.createdIn}` } } : state);
+    if (prev && handler !== undefined) {
+      inputs = ignoreChangesLikeEngine(args.type, inputs, prev.inputs);
+      if (isDeepStrictEqual(JSON.parse(JSON.stringify(inputs)), JSON.parse(JSON.stringify(prev.inputs)))) {
+        this.adopt(key);
+        this.applied.push({ ...prev, ms: 0 });
+        this.actions.set(key, "kept");
+        return { id: prev.id, state: earlier(prev.state) };
+      }
+      if (args.type === "command:local:Command") {
+        this.adopt(key);
+        this.actions.set(key, "updated");
+      } else {
+        this.log(`replacing ${key}`);
+        await this.retire(key);
+        this.actions.set(key, "replaced");
+      }
+    } else {
+      this.actions.set(key, "created");
+    }
+    // Engine objects the handler creates are owned by this resource key.
+    const ctx: EngineMocks = Object.create(this, {
+      track: { value: (kind: "container" | "volume" | "network" | "command", ref: string, undo: () => Promise<void>) => this.created.push({ kind, ref, undo, owner: key }) },
+    });
     const t0 = Date.now();
     if (!handler) {
       const r = { id: `${args.name}_id`, state: inputs };
@@ -539,7 +626,8 @@ export class EngineMocks implements pulumi.runtime.Mocks {
     }
     this.log(`applying ${args.type} "${args.name}"`);
     try {
-      const r = await handler(this, args, inputs);
+      const r0 = await handler(ctx, args, inputs);
+      const r = { ...r0, state: earlier(r0.state) };
       const ms = Date.now() - t0;
       this.applied.push({ type: args.type, name: args.name, id: r.id, inputs, state: r.state, ms });
       this.log(`applied ${args.type} "${args.name}" -> ${r.id} in ${ms} ms`);
@@ -642,7 +730,7 @@ export class EngineMocks implements pulumi.runtime.Mocks {
    */
   async cleanup(): Promise<string[]> {
     await Promise.allSettled([...this.inflight]);
-    const errors: string[] = [];
+    const errors: string[] = this.previous ? await this.previous.cleanup() : [];
     while (this.created.length) {
       const c = this.created.pop()!;
       try {

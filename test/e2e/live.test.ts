@@ -1,0 +1,152 @@
+/**
+ * Live operations on a real engine (issue: live operations). Each `pulumi up` is one run of the
+ * same program under EngineMocks; a run given the previous run's mocks behaves like an update
+ * (unchanged resources kept, changed Commands re-run, other changes replaced — see engine-mocks).
+ */
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import Docker from "dockerode";
+import { parseWgQuick, parseWgShowDump } from "@wgkit/core";
+import { ServerPeerArgs, WireGuardServer } from "@wgkit/pulumi";
+import { EngineMocks } from "./harness/engine-mocks";
+import { run, tryRun } from "./harness/exec";
+import { standinImage } from "./harness/hooks";
+import { CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, nsPing, nsSpawn, nsWgDump, waitFor, wgQuickDown, wgQuickUp } from "./harness/netns";
+import { dialFrom, dockerExec, figure } from "./server.test";
+
+const CONTAINER = "docker:index/container:Container";
+
+describe("Live operations on a real engine", function () {
+  const dockerApi = new Docker();
+  const cleanup = new CleanupRegistry();
+  let mocks: EngineMocks | undefined;
+  const port = 40000 + Math.floor(Math.random() * 10000);
+  const name = "e2e-live";
+
+  /** One `pulumi up` of the program with these peers (and extra server args). */
+  async function up(peers: Record<string, ServerPeerArgs>, extra: Partial<ConstructorParameters<typeof WireGuardServer>[1]> = {}) {
+    mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
+    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "live");
+    const server = new WireGuardServer(name, {
+      serverUrl: "vpn.example.com", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(), peers, ...extra,
+    });
+    const t0 = Date.now();
+    const [installed, status] = await mocks.value(pulumi.all([server.install.stdout, server.status]));
+    await mocks.settle();
+    const retired = await mocks.retireUnseen();
+    return { server, installed, status, ms: Date.now() - t0, retired, m: mocks };
+  }
+  const peerUp = async (server: WireGuardServer, n: string, p: number = port): Promise<{ ns: Netns; config: string; ifname: string; wg: WgQuickHandle }> => {
+    const config = await mocks!.value(server.peers[n].config);
+    const ns = createNetns(cleanup, { link: allocateLink() });
+    const wg = wgQuickUp(cleanup, ns.name, dialFrom(ns, config, p));
+    return { ns, config, ifname: wg.ifname, wg };
+  };
+  const serverDump = () => parseWgShowDump(dockerExec(name, ["wg", "show", "wg0", "dump"]));
+
+  after(async function () {
+    await cleanup.run();
+    await mocks?.cleanup();
+  });
+
+  type PeerNs = Awaited<ReturnType<typeof peerUp>>;
+  let alice: PeerNs;
+  let bob: PeerNs;
+  let carol: PeerNs;
+  let containerId: string;
+
+  it("first up: the tunnel is checked up with the expected key before `up` returns", async () => {
+    const r = await up({ alice: { persistentKeepalive: 5 }, bob: {} });
+    assert.match(r.installed, /wg0 up in e2e-live with public key .*, listen port 51820/);
+    containerId = r.m.find(CONTAINER, name)[0].id!;
+    alice = await peerUp(r.server, "alice");
+    bob = await peerUp(r.server, "bob");
+    assert.ok(nsPing(alice.ns.name, "10.13.13.1", 2, 3).ok && nsPing(bob.ns.name, "10.13.13.1", 2, 3).ok);
+  });
+
+  it("adding carol and removing bob is applied live: same container, 0 packets lost by alice", async () => {
+    const count = 200; // 10 s at 50 ms
+    const pinger = nsSpawn(cleanup, alice.ns.name, "ping", ["-n", "-i", "0.05", "-c", String(count), "-W", "1", "10.13.13.1"]);
+    let out = "";
+    pinger.stdout!.on("data", (d) => { out += d; });
+    const done = new Promise((r) => pinger.on("exit", r));
+    await new Promise((r) => setTimeout(r, 1500));
+    const r = await up({ alice: { persistentKeepalive: 5 }, carol: {} });
+    await done;
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(out)!;
+    const sent = Number(m[1]), lost = sent - Number(m[2]);
+    figure({ bench: "peer-change", lost, sent, upMs: r.ms, change: "+carol -bob while alice pings every 50 ms" });
+    assert.equal(r.m.actions.get(`${CONTAINER}::${name}`), "kept", "the container was not replaced");
+    assert.equal(r.m.find(CONTAINER, name)[0].id, containerId);
+    assert.equal(r.m.actions.get(`command:local:Command::${name}-install`), "updated", "the conf install ran again (wg syncconf)");
+    assert.equal(lost, 0, out);
+    const keys = serverDump().peers.map((p) => p.publicKey);
+    assert.ok(!keys.includes(nsWgDump(bob.ns.name, bob.ifname).publicKey), "bob is gone from the running interface");
+    carol = await peerUp(r.server, "carol");
+    assert.ok(nsPing(carol.ns.name, "10.13.13.1", 3, 2).ok, "carol connects without a restart");
+    assert.ok(!nsPing(bob.ns.name, "10.13.13.1", 2, 1).ok, "bob no longer passes traffic");
+    assert.equal(r.status.alice.present, true);
+    assert.ok(r.status.alice.latestHandshake > 0 && r.status.alice.rxBytes > 0, JSON.stringify(r.status.alice));
+    assert.equal(r.status.carol.present, true);
+  });
+
+  it("rotation gives alice new keys live; the old key no longer handshakes. Disabling carol removes her, re-enabling restores her", async () => {
+    const oldPub = nsWgDump(alice.ns.name, alice.ifname).publicKey;
+    const carolPub = nsWgDump(carol.ns.name, carol.ifname).publicKey;
+    const r = await up({ alice: { persistentKeepalive: 5, rotation: "2026-11-26" }, carol: { enabled: false } });
+    assert.equal(r.m.find(CONTAINER, name)[0].id, containerId, "still the same container");
+    const newPub = await mocks!.value(r.server.peers.alice.publicKey);
+    assert.notEqual(newPub, oldPub);
+    const keys = serverDump().peers.map((p) => p.publicKey);
+    assert.ok(keys.includes(newPub) && !keys.includes(oldPub) && !keys.includes(carolPub));
+    // the old conf: fresh handshake attempts fail
+    wgQuickDown(alice.wg);
+    const stale = createNetns(cleanup, { link: allocateLink() });
+    const staleWg = wgQuickUp(cleanup, stale.name, dialFrom(stale, alice.config, port));
+    assert.ok(!nsPing(stale.name, "10.13.13.1", 3, 2).ok, "the old key is refused");
+    assert.equal(nsWgDump(stale.name, staleWg.ifname).peers[0].latestHandshake, 0);
+    const fresh = await peerUp(r.server, "alice");
+    assert.ok(nsPing(fresh.ns.name, "10.13.13.1", 3, 2).ok, "the new key works");
+    assert.equal(await mocks!.value(r.server.peers.alice.address), "10.13.13.2", "rotation kept the address");
+    assert.equal(r.status.carol.present, false);
+    assert.ok(!nsPing(carol.ns.name, "10.13.13.1", 2, 1).ok, "disabled carol cannot pass traffic");
+
+    const r2 = await up({ alice: { persistentKeepalive: 5, rotation: "2026-11-26" }, carol: {} });
+    assert.equal(await mocks!.value(r2.server.peers.carol.publicKey), carolPub, "re-enabled with the same keys");
+    assert.equal(r2.status.carol.present, true);
+    await waitFor("carol passes traffic again", () => nsPing(carol.ns.name, "10.13.13.1", 1, 1).ok, 30_000, 500);
+  });
+
+  it("always converged: a port change replaces the container and the running conf equals the rendered conf", async () => {
+    const newPort = port + 1;
+    const r = await up({ alice: { persistentKeepalive: 5, rotation: "2026-11-26" }, carol: {} }, { serverPort: newPort });
+    assert.equal(r.m.actions.get(`${CONTAINER}::${name}`), "replaced");
+    assert.notEqual(r.m.find(CONTAINER, name)[0].id, containerId);
+    const rendered = parseWgQuick(await mocks!.value(r.server.config));
+    const running = parseWgQuick(dockerExec(name, ["wg", "showconf", "wg0"]));
+    assert.equal(running.interface.privateKey, rendered.interface.privateKey);
+    assert.equal(running.interface.listenPort, rendered.interface.listenPort);
+    const norm = (c: typeof rendered) => c.peers.map((p) => ({ k: p.publicKey, psk: p.presharedKey, a: [...p.allowedIps].sort(), ka: p.persistentKeepalive })).sort((a, b) => a.k.localeCompare(b.k));
+    assert.deepEqual(norm(running), norm(rendered));
+    const carol2 = await peerUp(r.server, "carol", newPort);
+    assert.ok(nsPing(carol2.ns.name, "10.13.13.1", 3, 2).ok, "peers reach the replaced container on the new port");
+  });
+
+  it("loud deployment check: without /dev/net/tun on a kernel lacking WireGuard, `up` fails with an actionable message", async () => {
+    const m = new EngineMocks({ docker: dockerApi });
+    pulumi.runtime.setMocks(m, "wgkit-e2e", "no-tun");
+    const s = new WireGuardServer("e2e-notun", { serverUrl: "vpn.example.com", serverPort: port + 2, userspace: false, image: standinImage(), readyTimeoutSeconds: 5, peers: { x: {} } });
+    try {
+      await assert.rejects(m.value(s.install.stdout), (e: Error) => {
+        figure({ bench: "deployment-check", message: e.message.split("\n").find((l) => l.startsWith("stderr:")) });
+        assert.match(e.message, /no WireGuard module and the container has no \/dev\/net\/tun/);
+        assert.match(e.message, /modprobe wireguard|userspace: true/);
+        assert.ok(!/PrivateKey|PresharedKey/.test(e.message), "no key material in the error");
+        return true;
+      });
+    } finally {
+      await m.settle().catch(() => undefined);
+      await m.cleanup();
+    }
+  });
+});
