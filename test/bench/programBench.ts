@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { WireGuardServer } from "@wgkit/pulumi";
-import { RecordingMocks, useMocks } from "../support/mocks";
+import { RecordingMocks, settle, useMocks } from "../support/mocks";
 import { Figure } from "./coreBench";
 
 /** Evaluates a one-server program with N peers under the SDK mocks until every output has resolved. */
@@ -11,9 +11,10 @@ export async function programEval(peers: number): Promise<Figure> {
   const spec: Record<string, object> = {};
   for (let i = 0; i < peers; i++) spec[`peer${i}`] = {};
   const s = new WireGuardServer("bench", { serverUrl: "vpn.example.com", subnet: "10.20.0.0/16", peers: spec });
-  const all = pulumi.all([s.config, s.install.stdout, ...Object.values(s.peers).flatMap((p) => [p.config, p.qrCode, p.nixos])]);
+  const all = pulumi.all([s.config, s.install.stdout, s.status.apply((x) => JSON.stringify(x)), ...Object.values(s.peers).flatMap((p) => [p.config, p.qrCode, p.nixos])]);
   await (all as any).promise();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  await settle(); // let registerOutputs finish before the next run swaps the mocks
   const perPeer = mocks.registrations.filter((r) => /^bench-peer\d+(-|$)/.test(r.name)).length / peers;
   return { bench: "program-eval", peers, ms: Math.round(ms), resources: mocks.registrations.length, resourcesPerPeer: perPeer, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
 }
@@ -33,6 +34,7 @@ export async function sdkFloor(peers: number): Promise<Figure> {
   }
   const outs = Array.from({ length: peers }, (_, i) => new Bare(`floor${i}`).a.base64);
   await (pulumi.all(outs) as any).promise();
+  await settle();
   return { bench: "program-eval-sdk-floor", peers, ms: Math.round(Number(process.hrtime.bigint() - t0) / 1e6) };
 }
 

@@ -142,17 +142,17 @@ export class WireGuardServer extends pulumi.ComponentResource {
     const memory: Record<string, command.local.Command> = {};
     const remembered = (q: string) => memory[q].triggers.apply((t) => ({ address: t?.[0] as string | undefined, address6: (t?.[1] || undefined) as string | undefined }));
     const base = pulumi.all([spec, pins]).apply(([s, pin]) => ({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin }));
-    const old = detach(createdIn.apply((created) => names.filter((_, j) => created[j] !== RUN_ID)));
+    const old = detach(createdIn.apply((created) => Object.fromEntries(names.map((n, j) => [n, created[j] !== RUN_ID]))));
     // Existing peers' inputs are ignored by the engine (their address is remembered), so they get
     // the plain plan, which must not wait on any memory. Newcomers are planned once, together,
     // around what the existing peers remember.
     const plainPlan = detach(base.apply((b) => planAddresses(b)));
     const newcomerPlan = detach(pulumi.all([base, old]).apply(([b, o]) => {
-      const olds = names.filter((n) => o.includes(n));
+      const olds = names.filter((n) => o[n]);
       return pulumi.all(olds.map(remembered)).apply((prev) => planAddresses({ ...b, previous: Object.fromEntries(olds.map((q, j) => [q, prev[j]])) }));
     }));
     names.forEach((n) => {
-      const candidate = old.apply((o) => (o.includes(n) ? plainPlan : newcomerPlan).apply((pl) => pl.peers[n]));
+      const candidate = old.apply((o) => (o[n] ? plainPlan : newcomerPlan).apply((pl) => pl.peers[n]));
       memory[n] = new command.local.Command(`${name}-${n}-address`, {
         triggers: [candidate.apply((c) => c.address), candidate.apply((c) => c.address6 ?? "")],
       }, { parent: this.peers[n], ignoreChanges: ["triggers"] });
@@ -218,8 +218,9 @@ export class WireGuardServer extends pulumi.ComponentResource {
     }, { parent: this, dependsOn: [this.install] });
     this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => this.peers[n].publicKey))]).apply(([text, keys]) => {
       const shown = text ? parseWgShowDump(text) : { peers: [] }; // no dump: mocks without a command runner
+      const byKey = new Map(shown.peers.map((p) => [p.publicKey, p]));
       return Object.fromEntries(names.map((n, j) => {
-        const p = shown.peers.find((x) => x.publicKey === keys[j]);
+        const p = byKey.get(keys[j]);
         return [n, p ? { present: true, latestHandshake: p.latestHandshake, rxBytes: p.rxBytes, txBytes: p.txBytes, endpoint: p.endpoint ?? "" } : { present: false, latestHandshake: 0, rxBytes: 0, txBytes: 0, endpoint: "" }];
       }));
     });
