@@ -23,8 +23,8 @@ export async function evaluate(module: string, mocks: RecordingMocks): Promise<R
   return resolved;
 }
 
-class StackRefMocks extends RecordingMocks {
-  constructor(private readonly branchConfig: string) { super(); }
+export class StackRefMocks extends RecordingMocks {
+  constructor(private readonly branchConfig: string, bytes?: (name: string) => Buffer) { super(undefined, bytes); }
   override newResource(args: pulumi.runtime.MockResourceArgs) {
     const r = super.newResource(args);
     if (args.type === "pulumi:pulumi:StackReference") {

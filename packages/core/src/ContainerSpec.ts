@@ -30,6 +30,10 @@ export interface ContainerOptions {
   useCoreDns?: boolean;
   /** Tunnel interface name, for the healthcheck (default wg0). */
   interfaceName?: string;
+  /** DOCKER_HOST for the deployment steps (unix://, tcp://, ssh:// or npipe:// URI). */
+  dockerHost?: string;
+  /** Docker networks to attach. */
+  networks?: string[];
 }
 
 /** A Docker-agnostic description of the container; the Pulumi shell maps it onto docker.Container. */
@@ -57,6 +61,11 @@ export function checkContainerOptions(o: ContainerOptions, field = ""): void {
   if (o.tz !== undefined) check(typeof o.tz === "string" && TZ_RE.test(o.tz), f("tz"), "tz", `must be a tz database name such as Europe/Berlin, got ${JSON.stringify(o.tz)}`);
   if (o.image !== undefined) check(typeof o.image === "string" && IMAGE_RE.test(o.image), f("image"), "image-ref", `must be an image reference such as ${DEFAULT_IMAGE}`);
   if (o.configPath !== undefined) check(typeof o.configPath === "string" && /^\/[A-Za-z0-9_./-]*$/.test(o.configPath) && !o.configPath.includes(".."), f("configPath"), "path", "must be an absolute host path of [A-Za-z0-9_./-] without '..'");
+  if (o.dockerHost !== undefined) check(typeof o.dockerHost === "string" && /^(unix|tcp|ssh|npipe):\/\/[A-Za-z0-9@%._~:/\[\]-]+$/.test(o.dockerHost), f("dockerHost"), "docker-host", "must be a Docker host URI such as ssh://admin@host or tcp://host:2376");
+  if (o.networks !== undefined) {
+    check(Array.isArray(o.networks), f("networks"), "type", "must be a list of Docker network names");
+    o.networks.forEach((n, i) => check(typeof n === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(n), `${f("networks")}[${i}]`, "network-name", "must be a Docker network name ([A-Za-z0-9_.-])"));
+  }
   for (const b of ["hostModulesLoaded", "userspace", "ipv6", "useCoreDns"] as const) {
     if (o[b] !== undefined) check(typeof o[b] === "boolean", f(b), "type", "must be true or false");
   }

