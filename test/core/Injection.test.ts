@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import { generateKeyPair, WgKitError } from "@wgkit/core";
-import { injectionTargets, runInjectionProperty } from "../support/injection";
+import { componentTargets, injectionTargets, runComponentInjection, runInjectionProperty } from "../support/injection";
 
 /**
  * No string a user passes may add a line or a section to a rendered conf.
@@ -11,6 +11,10 @@ describe("Injection: every string field of every renderer", () => {
   it(`holds for ${injectionTargets.length} targets × 400 generated strings`, () => {
     const total = runInjectionProperty(400);
     assert.ok(total >= injectionTargets.length * 400);
+  });
+
+  it(`holds for every string input of every component (${componentTargets.length} inputs × 150)`, () => {
+    assert.ok(runComponentInjection(150) >= componentTargets.length * 150);
   });
 
   it("the generator really produces hostile strings (newline, CR, NUL, [Peer], PostUp =)", () => {

@@ -1,7 +1,10 @@
-import { injectionTargets, runInjectionProperty } from "../support/injection";
+import { componentTargets, injectionTargets, runComponentInjection, runInjectionProperty } from "../support/injection";
 
 /** `npm run fuzz`: the injection property with ≥ 100,000 generated cases. */
-const perTarget = Math.ceil(Number(process.env.WGKIT_FUZZ_CASES ?? 100000) / injectionTargets.length);
-const t0 = Date.now();
-const total = runInjectionProperty(perTarget);
-console.log(JSON.stringify({ bench: "fuzz-injection", targets: injectionTargets.length, cases: total, ms: Date.now() - t0 }));
+const cases = Number(process.env.WGKIT_FUZZ_CASES ?? 100000);
+let t0 = Date.now();
+const renderers = runInjectionProperty(Math.ceil(cases / injectionTargets.length));
+console.log(JSON.stringify({ bench: "fuzz-injection", level: "renderers", targets: injectionTargets.length, cases: renderers, ms: Date.now() - t0 }));
+t0 = Date.now();
+const components = runComponentInjection(Math.ceil(cases / componentTargets.length));
+console.log(JSON.stringify({ bench: "fuzz-injection", level: "component inputs", targets: componentTargets.length, cases: components, ms: Date.now() - t0 }));

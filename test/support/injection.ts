@@ -97,3 +97,128 @@ function cleanValue(name: string, k: KeyPair): string {
   };
   return table[name];
 }
+
+// ---------------------------------------------------------------------------------------------
+// Component pipelines: the exact core calls each component makes, with one string input hostile.
+
+import {
+  buildClientConf, buildPeer, buildServerConf, buildSiteLink, checkServerSpec, ClientTunnelSpec, planAddresses, resolvePeerDns,
+  serverEndpoint, ServerSpec, SiteLinkSpec,
+} from "@wgkit/core";
+
+const psk = generateKeyPair().publicKey;
+/** WireGuardServer: validate, plan, server conf, every peer conf (as the component does). */
+function serverPipeline(spec: ServerSpec): string {
+  checkServerSpec(spec);
+  const names = Object.keys(spec.peers ?? {});
+  const plan = planAddresses({ subnet: spec.subnet ?? "10.13.13.0/24", subnet6: spec.subnet6, peers: names.map((n) => ({ name: n, address: spec.peers![n].address, address6: spec.peers![n].address6 })) });
+  const keys = Object.fromEntries(names.map((n) => [n, generateKeyPair()]));
+  const srv = renderWgQuick(buildServerConf(spec, server.privateKey, plan, Object.fromEntries(names.map((n) => [n, { publicKey: spec.peers![n].publicKey ?? keys[n].publicKey, presharedKey: psk, addresses: plan.peers[n] }]))));
+  const peers = names.map((n) => renderWgQuick(buildPeer({
+    serverPublicKey: server.publicKey, endpoint: serverEndpoint(spec), address: plan.peers[n].address, address6: plan.peers[n].address6,
+    dns: resolvePeerDns(spec.peers![n].dns, spec.dns, plan.server), allowedIps: spec.peers![n].allowedIps ?? spec.allowedIps,
+  }, keys[n].privateKey, psk)));
+  return [srv, ...peers].join("\n");
+}
+const srvSpec = (patch: (s: ServerSpec) => void): ServerSpec => {
+  const s: ServerSpec = { serverUrl: "vpn.example.com", subnet6: "fd42::/64", dns: ["auto"], allowedIps: ["0.0.0.0/0"], peers: { a: { dns: ["10.0.0.53"], allowedIps: ["10.0.0.0/8"], serverAllowedIps: ["192.168.1.0/24"] } } };
+  patch(s);
+  return s;
+};
+const providerConf = (k: KeyPair, dns = "10.64.0.1") => `[Interface]\nPrivateKey = ${k.privateKey}\nAddress = 10.64.0.2/32\nDNS = ${dns}\n\n[Peer]\nPublicKey = ${server.publicKey}\nAllowedIPs = 0.0.0.0/0\nEndpoint = 198.51.100.10:51820\n`;
+const tunnel = (k: KeyPair, patch: Partial<ClientTunnelSpec>) => renderWgQuick(buildClientConf({ config: providerConf(k), table: "55111", routeDestinations: ["203.0.113.0/24"], routeSources: ["198.18.0.0/15"], killSwitch: true, killSwitchAllow: ["198.18.0.0/15"], ...patch }));
+const link = (patch: (s: SiteLinkSpec) => void) => {
+  const s: SiteLinkSpec = { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } };
+  patch(s);
+  const b = buildSiteLink(s, generateKeyPair(), generateKeyPair(), psk);
+  return `${renderWgQuick(b.a)}\n${renderWgQuick(b.b)}`;
+};
+
+/** Hook lines wgkit itself renders: iptables/ip rule commands with fixed words and validated CIDRs only. */
+export const SAFE_HOOK = /^(ip6?tables [-A-Za-z0-9 %+_.=!/:|>&]+|ip( -6)? rule (add|del) (from|to) [0-9a-fA-F.:/]+ table [0-9]+)$/;
+
+export const componentTargets: InjectionTarget[] = [
+  { name: "WireGuardServer.serverUrl", render: (s) => serverPipeline(srvSpec((x) => { x.serverUrl = s; })) },
+  { name: "WireGuardServer.subnet", render: (s) => serverPipeline(srvSpec((x) => { x.subnet = s; })) },
+  { name: "WireGuardServer.subnet6", render: (s) => serverPipeline(srvSpec((x) => { x.subnet6 = s; })) },
+  { name: "WireGuardServer.dns", render: (s) => serverPipeline(srvSpec((x) => { x.dns = [s]; })) },
+  { name: "WireGuardServer.allowedIps", render: (s) => serverPipeline(srvSpec((x) => { x.allowedIps = [s]; })) },
+  { name: "WireGuardServer.tz", render: (s) => serverPipeline(srvSpec((x) => { x.tz = s; })) },
+  { name: "WireGuardServer.image", render: (s) => serverPipeline(srvSpec((x) => { x.image = s; })) },
+  { name: "WireGuardServer.configPath", render: (s) => serverPipeline(srvSpec((x) => { x.configPath = s; })) },
+  { name: "WireGuardServer.dockerHost", render: (s) => serverPipeline(srvSpec((x) => { x.dockerHost = s; })) },
+  { name: "WireGuardServer.networks", render: (s) => serverPipeline(srvSpec((x) => { x.networks = [s]; })) },
+  { name: "WireGuardServer.rotation", render: (s) => serverPipeline(srvSpec((x) => { x.rotation = s; })) },
+  { name: "WireGuardServer.peers.address", render: (s) => serverPipeline(srvSpec((x) => { x.peers!.a.address = s; })) },
+  { name: "WireGuardServer.peers.address6", render: (s) => serverPipeline(srvSpec((x) => { x.peers!.a.address6 = s; })) },
+  { name: "WireGuardServer.peers.dns", render: (s) => serverPipeline(srvSpec((x) => { x.peers!.a.dns = [s]; })) },
+  { name: "WireGuardServer.peers.allowedIps", render: (s) => serverPipeline(srvSpec((x) => { x.peers!.a.allowedIps = [s]; })) },
+  { name: "WireGuardServer.peers.serverAllowedIps", render: (s) => serverPipeline(srvSpec((x) => { x.peers!.a.serverAllowedIps = [s]; })) },
+  { name: "WireGuardServer.peers.publicKey", render: (s) => serverPipeline(srvSpec((x) => { x.peers!.a.publicKey = s; })) },
+  { name: "WireGuardServer.peers.rotation", render: (s) => serverPipeline(srvSpec((x) => { x.peers!.a.rotation = s; })) },
+  { name: "Peer.endpoint", render: (s, k) => renderWgQuick(buildPeer({ serverPublicKey: server.publicKey, endpoint: s, address: "10.13.13.2" }, k.privateKey, psk)) },
+  { name: "Peer.address", render: (s, k) => renderWgQuick(buildPeer({ serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820", address: s }, k.privateKey, psk)) },
+  { name: "Peer.dns", render: (s, k) => renderWgQuick(buildPeer({ serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13.2", dns: [s] }, k.privateKey, psk)) },
+  { name: "Peer.allowedIps", render: (s, k) => renderWgQuick(buildPeer({ serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13.2", allowedIps: [s] }, k.privateKey, psk)) },
+  { name: "Peer.serverPublicKey", render: (s, k) => renderWgQuick(buildPeer({ serverPublicKey: s, endpoint: "vpn.example.com:51820", address: "10.13.13.2" }, k.privateKey, psk)) },
+  { name: "ClientTunnel.config(DNS value)", render: (s, k) => renderWgQuick(buildClientConf({ config: providerConf(k, s) })) },
+  { name: "ClientTunnel.table", render: (s, k) => tunnel(k, { table: s }) },
+  { name: "ClientTunnel.routeDestinations", render: (s, k) => tunnel(k, { routeDestinations: [s] }) },
+  { name: "ClientTunnel.routeSources", render: (s, k) => tunnel(k, { routeSources: [s] }) },
+  { name: "ClientTunnel.killSwitchAllow", render: (s, k) => tunnel(k, { killSwitchAllow: [s] }) },
+  { name: "ClientTunnel.dns", render: (s, k) => tunnel(k, { dns: [s] }) },
+  { name: "ClientTunnel.interfaceName", render: (s, k) => tunnel(k, { interfaceName: s }) },
+  { name: "SiteLink.siteA.name", render: (s) => link((x) => { x.siteA.name = s; }) },
+  { name: "SiteLink.siteA.lans", render: (s) => link((x) => { x.siteA.lans = [s]; }) },
+  { name: "SiteLink.siteA.endpoint", render: (s) => link((x) => { x.siteA.endpoint = s; }) },
+  { name: "SiteLink.siteB.lans", render: (s) => link((x) => { x.siteB.lans = [s]; }) },
+  { name: "SiteLink.tunnelSubnet", render: (s) => link((x) => { x.tunnelSubnet = s; }) },
+];
+
+/** The same property over the component pipelines; hooks must stay wgkit's own. Returns cases run. */
+export function runComponentInjection(runs: number, seed?: number): number {
+  let total = 0;
+  for (const t of componentTargets) {
+    const k = generateKeyPair();
+    const cleanText = t.render(CLEAN[t.name] ?? "x", k);
+    const clean = shapeOf(cleanText);
+    fc.assert(fc.property(hostileString, (s) => {
+      total++;
+      let text: string;
+      try {
+        text = t.render(s, k);
+      } catch (e) {
+        if (e instanceof WgKitError) return true;
+        throw e;
+      }
+      const got = shapeOf(text);
+      // a value may remove its own line (an empty list renders none) but never add one
+      if (got.hasNul || got.lines > clean.lines || got.sections !== clean.sections) {
+        throw new Error(`${t.name}: ${JSON.stringify(s)} changed the conf's shape: ${JSON.stringify(got)} vs ${JSON.stringify(clean)}`);
+      }
+      for (const part of text.split(/\n(?=\[Interface\])/)) {
+        const conf = parseWgQuick(part);
+        const hooks = [...conf.interface.preUp, ...conf.interface.postUp, ...conf.interface.preDown, ...conf.interface.postDown];
+        const bad = hooks.find((h) => !SAFE_HOOK.test(h));
+        if (bad !== undefined) throw new Error(`${t.name}: ${JSON.stringify(s)} reached a hook: ${JSON.stringify(bad)}`);
+      }
+      return true;
+    }), { numRuns: runs, seed });
+  }
+  return total;
+}
+
+const CLEAN: Record<string, string> = {
+  "WireGuardServer.serverUrl": "vpn.example.com", "WireGuardServer.subnet": "10.13.13.0/24", "WireGuardServer.subnet6": "fd42::/64",
+  "WireGuardServer.dns": "auto", "WireGuardServer.allowedIps": "0.0.0.0/0", "WireGuardServer.tz": "Etc/UTC",
+  "WireGuardServer.image": "lscr.io/linuxserver/wireguard:1.0.20250521", "WireGuardServer.configPath": "/srv/wg",
+  "WireGuardServer.dockerHost": "ssh://admin@host", "WireGuardServer.networks": "lan", "WireGuardServer.rotation": "r1",
+  "WireGuardServer.peers.address": "10.13.13.9", "WireGuardServer.peers.address6": "fd42::9", "WireGuardServer.peers.dns": "10.0.0.53",
+  "WireGuardServer.peers.allowedIps": "10.0.0.0/8", "WireGuardServer.peers.serverAllowedIps": "192.168.1.0/24",
+  "WireGuardServer.peers.publicKey": server.publicKey, "WireGuardServer.peers.rotation": "r1",
+  "Peer.endpoint": "vpn.example.com:51820", "Peer.address": "10.13.13.2", "Peer.dns": "10.13.13.1", "Peer.allowedIps": "0.0.0.0/0",
+  "Peer.serverPublicKey": server.publicKey, "ClientTunnel.config(DNS value)": "10.64.0.1", "ClientTunnel.table": "55111",
+  "ClientTunnel.routeDestinations": "203.0.113.0/24", "ClientTunnel.routeSources": "198.18.0.0/15", "ClientTunnel.killSwitchAllow": "198.18.0.0/15",
+  "ClientTunnel.dns": "10.64.0.1", "ClientTunnel.interfaceName": "wg0", "SiteLink.siteA.name": "a", "SiteLink.siteA.lans": "192.168.1.0/24",
+  "SiteLink.siteA.endpoint": "a.example.com:51820", "SiteLink.siteB.lans": "192.168.2.0/24", "SiteLink.tunnelSubnet": "10.255.13.0/30",
+};
