@@ -82,6 +82,10 @@ describe("WireGuardServer on a real engine: server + 3 peers, dual stack", funct
     await mocks.cleanup();
   });
 
+  it("the conf inside the container is mode 0600 (it holds the private key)", () => {
+    assert.equal(dockerExec(container, ["stat", "-c", "%a", "/config/wg_confs/wg0.conf"]).trim(), "600");
+  });
+
   it("all peers handshake with their preshared keys, seen from both sides (wg show)", () => {
     const dump = parseWgDump(dockerExec(container, ["wg", "show", "wg0", "dump"]))[0];
     assert.equal(dump.peers.length, 3, "the server conf lists exactly the declared peers");
