@@ -11,6 +11,7 @@ import Docker from "dockerode";
 import { parseWgQuick } from "@wgkit/core";
 import { WireGuardServer } from "@wgkit/pulumi";
 import { EngineMocks } from "./harness/engine-mocks";
+import { figure } from "./harness/figures";
 import { run, runAsync, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import {
@@ -18,9 +19,7 @@ import {
   wgGenKeyPair, wgQuickUp,
 } from "./harness/netns";
 
-export function figure(f: Record<string, unknown>): void {
-  console.log(`      ${JSON.stringify(f)}`);
-}
+export { figure };
 
 export function dockerExec(container: string, argv: string[]): string {
   return run("docker", ["exec", container, ...argv]);
