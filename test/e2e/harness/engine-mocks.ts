@@ -744,8 +744,9 @@ export class EngineMocks implements pulumi.runtime.Mocks {
   }
 
   /** Removes every container, network and volume labelled by ANY harness run (crash leftovers). */
-  static async sweep(docker = new Docker()): Promise<number> {
-    const f = { label: [`${HARNESS_LABEL}=1`] };
+  /** Removes harness-labelled objects (only those of `runId` when given). */
+  static async sweep(docker = new Docker(), runId?: string): Promise<number> {
+    const f = { label: [`${HARNESS_LABEL}=1`, ...(runId ? [`${RUN_LABEL}=${runId}`] : [])] };
     let n = 0;
     for (const c of await docker.listContainers({ all: true, filters: f })) {
       await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
