@@ -748,16 +748,21 @@ export class EngineMocks implements pulumi.runtime.Mocks {
   static async sweep(docker = new Docker(), runId?: string): Promise<number> {
     const f = { label: [`${HARNESS_LABEL}=1`, ...(runId ? [`${RUN_LABEL}=${runId}`] : [])] };
     let n = 0;
+    // A sweep of test leftovers never touches the default stack deployed by `npm run up`.
+    const keep = (labels: Record<string, string> | undefined) => !runId && labels?.[RUN_LABEL] === "default-stack";
     for (const c of await docker.listContainers({ all: true, filters: f })) {
+      if (keep(c.Labels)) continue;
       await docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined);
       n++;
     }
     for (const net of await docker.listNetworks({ filters: f })) {
+      if (keep(net.Labels)) continue;
       await docker.getNetwork(net.Id).remove().catch(() => undefined);
       n++;
     }
-    const vols: { Name: string }[] = ((await docker.listVolumes({ filters: f } as any)) as any)?.Volumes ?? [];
+    const vols: { Name: string; Labels?: Record<string, string> }[] = ((await docker.listVolumes({ filters: f } as any)) as any)?.Volumes ?? [];
     for (const v of vols) {
+      if (keep(v.Labels)) continue;
       await docker.getVolume(v.Name).remove().catch(() => undefined);
       n++;
     }
