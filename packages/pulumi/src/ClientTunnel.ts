@@ -4,12 +4,13 @@ import * as docker from "@pulumi/docker";
 import {
   buildClientConf, checkClientTunnelSpec, ClientTunnelSpec, PublishedPort, publicKeyOf, renderWgQuick,
 } from "@wgkit/core";
+import { ContainerArgs } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 
 /** The image as a client of a WireGuard server or VPN provider; other containers can route through it. */
-export interface ClientTunnelArgs {
+export interface ClientTunnelArgs extends ContainerArgs {
   /** The wg-quick conf as text (a provider download or a wgkit Peer's `config`); parsed and validated. Treated as secret. */
   config: pulumi.Input<string>;
   /** Interface name; the conf is written to /config/wg_confs/<name>.conf. Default `wg0`. */
@@ -28,26 +29,8 @@ export interface ClientTunnelArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** Ports published on this container for the containers that share its network (`networkMode`). Default: none. */
   publishPorts?: PublishedPort[];
-  /** PUID. Default 1000. */
-  puid?: number;
-  /** PGID. Default 1000. */
-  pgid?: number;
-  /** TZ. Default Etc/UTC. */
-  tz?: string;
-  /** Image reference. Default lscr.io/linuxserver/wireguard:1.0.20250521. */
-  image?: string;
-  /** Host path for /config. Default: a named volume. */
-  configPath?: string;
-  /** Host has the modules loaded: no SYS_MODULE, no /lib/modules. Default false. */
-  hostModulesLoaded?: boolean;
-  /** Pass /dev/net/tun for userspace WireGuard. Default false. */
-  userspace?: boolean;
   /** Enable IPv6 sysctls in the container (for IPv6 inside the tunnel). Default false. */
   ipv6?: boolean;
-  /** DOCKER_HOST for the conf install step when the provider targets a remote engine. Default: local. */
-  dockerHost?: pulumi.Input<string>;
-  /** Docker networks to attach. Default: the default bridge. */
-  networks?: pulumi.Input<string>[];
 }
 
 export const CLIENT_TUNNEL_TYPE = "wgkit:index:ClientTunnel";

@@ -5,12 +5,13 @@ import {
   buildSiteLink, BuiltSiteLink, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, SiteLinkMode, SiteLinkSpec, staticRoute,
 } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
+import { ContainerArgs } from "./ContainerArgs";
 import { splitKnown } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 
 /** One site of a SiteLink. */
-export interface SiteArgs {
+export interface SiteArgs extends ContainerArgs {
   /** Site name, used in resource and container names (e.g. "home"). */
   name: string;
   /** LAN subnets behind this site; routed to the other site (SERVER_ALLOWEDIPS_PEER_<name> both ways). */
@@ -19,24 +20,6 @@ export interface SiteArgs {
   endpoint?: pulumi.Input<string>;
   /** UDP port published on this site's Docker host. Default 51820. */
   publishPort?: number;
-  /** This site's Docker engine (e.g. ssh://user@host); wgkit declares a Docker provider for it. Default: the inherited provider. */
-  dockerHost?: pulumi.Input<string>;
-  /** Docker networks to attach (the LAN-facing one first: its address is the next hop for the LAN's route). Default: the default bridge. */
-  networks?: pulumi.Input<string>[];
-  /** PUID. Default 1000. */
-  puid?: number;
-  /** PGID. Default 1000. */
-  pgid?: number;
-  /** TZ. Default Etc/UTC. */
-  tz?: string;
-  /** Image reference. Default lscr.io/linuxserver/wireguard:1.0.20250521. */
-  image?: string;
-  /** Host path for /config. Default: a named volume. */
-  configPath?: string;
-  /** Host has the modules loaded. Default false. */
-  hostModulesLoaded?: boolean;
-  /** Pass /dev/net/tun for userspace WireGuard. Default false. */
-  userspace?: boolean;
 }
 
 /** Site-to-site: two WireGuard containers, each routing the other's LANs. */

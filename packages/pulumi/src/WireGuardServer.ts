@@ -7,6 +7,7 @@ import {
   resolvePeerDns, serverEndpoint, ServerSpec, usesServerDns, WgKitError,
 } from "@wgkit/core";
 import { keySeed, RUN_ID } from "./KeySeed";
+import { ContainerArgs } from "./ContainerArgs";
 import { deferred, detach, splitKnown, topLevel } from "./known";
 import { Peer } from "./Peer";
 import { wireGuardContainer } from "./WireGuardContainer";
@@ -37,7 +38,7 @@ export interface ServerPeerArgs {
 }
 
 /** A WireGuard server: the linuxserver.io image in client mode, running a conf wgkit renders. */
-export interface WireGuardServerArgs {
+export interface WireGuardServerArgs extends ContainerArgs {
   /** Public name or IP peers dial (SERVERURL). Required; "auto" is refused (it asks an external service). */
   serverUrl: pulumi.Input<string>;
   /** External UDP port, published to the container's 51820 (SERVERPORT). Default 51820. */
@@ -50,30 +51,12 @@ export interface WireGuardServerArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** AllowedIPs written into peer confs (ALLOWEDIPS). Default ["0.0.0.0/0", "::/0"]. */
   allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Owner uid of /config files (PUID). Default 1000. */
-  puid?: number;
-  /** Owner gid of /config files (PGID). Default 1000. */
-  pgid?: number;
-  /** Time zone (TZ). Default Etc/UTC. */
-  tz?: string;
-  /** Image reference. Default lscr.io/linuxserver/wireguard:1.0.20250521 (pinned). */
-  image?: string;
-  /** Host path for /config. Default: a named Docker volume. */
-  configPath?: string;
   /** Tunnel MTU for server and peers. Default: wg-quick's choice. */
   mtu?: pulumi.Input<number>;
   /** Default PersistentKeepalive for all peers (PERSISTENTKEEPALIVE_PEERS=all). Default: off. */
   persistentKeepalive?: pulumi.Input<number>;
   /** NAT traffic from peers leaving the container's uplink (the image's MASQUERADE). Default true. */
   masquerade?: pulumi.Input<boolean>;
-  /** The host has wireguard/iptables modules loaded: no SYS_MODULE, no /lib/modules mount. Default false. */
-  hostModulesLoaded?: boolean;
-  /** The host kernel lacks WireGuard: pass /dev/net/tun so the image's wg-quick uses userspace wireguard-go. Default false. */
-  userspace?: boolean;
-  /** DOCKER_HOST of the engine the provider targets, for the conf install step (e.g. ssh://user@host). Default: the local engine. */
-  dockerHost?: pulumi.Input<string>;
-  /** Docker networks to attach the container to. Default: Docker's default bridge. */
-  networks?: pulumi.Input<string>[];
   /** Change to rotate the server's key on the next `pulumi up`. */
   rotation?: pulumi.Input<string>;
   /** Seconds `pulumi up` waits for the tunnel to come up with the expected key before failing. Default 60. */

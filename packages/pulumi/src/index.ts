@@ -7,3 +7,4 @@ export * from "./WireGuardServer";
 export { RUN_ID } from "./KeySeed";
 export * from "./ClientTunnel";
 export * from "./SiteLink";
+export * from "./ContainerArgs";
