@@ -110,6 +110,7 @@ export const CATALOGUE: Case[] = [
   site({}, {}, { tunnelSubnet: "10.255.13.0/31" }, "tunnelSubnet", "prefix-too-long", "tunnel /31"),
   site({ endpoint: "a.example.com" }, {}, {}, "siteA.endpoint", "endpoint", "site endpoint without port"),
   site({ publishPort: 99999 }, {}, {}, "siteA.publishPort", "port-range", "site port too high"),
+  site({ lans: ["192.168.1.0/24", "fd42:a::/64"] }, {}, {}, "siteA.lans[1]", "ipv4-only", "IPv6 LAN (not routable by the IPv4 site link)"),
 ];
 
 // rotation only feeds RandomBytes keepers (never a conf), but control characters are refused there too

@@ -39,7 +39,8 @@ export function checkSiteSpec(s: Partial<SiteSpec>, field: string, unknown: Read
   if (!unknown.has(`${field}.name`)) checkName(s.name!, `${field}.name`);
   if (!unknown.has(`${field}.lans`)) {
     check(Array.isArray(s.lans) && s.lans.length > 0, `${field}.lans`, "required", "needs at least one LAN subnet");
-    parseAllowedIps(s.lans, `${field}.lans`);
+    parseAllowedIps(s.lans, `${field}.lans`).forEach((l, i) => check(!l.includes(":"), `${field}.lans[${i}]`, "ipv4-only",
+      "SiteLink routes IPv4 LANs only for now (the tunnel and forwarding rules are IPv4); an IPv6 LAN would fail on the far side"));
   }
   if (s.endpoint !== undefined) parseEndpoint(s.endpoint, `${field}.endpoint`);
   if (s.publishPort !== undefined) checkPort(s.publishPort, `${field}.publishPort`);

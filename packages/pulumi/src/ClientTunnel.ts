@@ -29,7 +29,7 @@ export interface ClientTunnelArgs extends ContainerArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** Ports published on this container for the containers that share its network (`networkMode`). Default: none. */
   publishPorts?: PublishedPort[];
-  /** Enable IPv6 sysctls in the container (for IPv6 inside the tunnel). Default false. */
+  /** Enable IPv6 in the container (sysctls), so confs routing ::/0 or IPv6 addresses come up. Default true: most provider confs route ::/0, and Docker starts containers with IPv6 disabled. */
   ipv6?: boolean;
 }
 
@@ -62,7 +62,7 @@ export class ClientTunnel extends pulumi.ComponentResource {
 
     const c = wireGuardContainer(name, {
       puid: args.puid, pgid: args.pgid, tz: args.tz, image: args.image, configPath: args.configPath,
-      hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace, ipv6: args.ipv6, interfaceName: iface,
+      hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace, ipv6: args.ipv6 ?? true, interfaceName: iface,
       ports: (args.publishPorts ?? []).map((p) => ({ internal: p.internal, external: p.external ?? p.internal, protocol: p.protocol ?? "tcp" })),
       networks: args.networks,
       labels: { "wgkit.role": "client", "wgkit.publicKey": this.publicKey },
