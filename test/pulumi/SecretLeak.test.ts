@@ -11,7 +11,8 @@ const bytesFor = (name: string, n = 64) => crypto.createHash("sha512").update(`a
 /** Every form in which key material can appear: seeds (base64/hex), private keys, preshared keys. */
 function keyMaterial(registrations: pulumi.runtime.MockResourceArgs[], extra: string[]): string[] {
   const out = new Set(extra);
-  for (const r of registrations.filter((x) => x.type === "random:index/randomBytes:RandomBytes")) {
+  // key seeds (64 bytes) and any other RandomBytes long enough to be key material (not the 1-byte address memories)
+  for (const r of registrations.filter((x) => x.type === "random:index/randomBytes:RandomBytes" && x.inputs.length >= 32)) {
     const b = bytesFor(r.name, r.inputs.length);
     out.add(b.toString("base64")).add(b.toString("hex"));
     if (b.length >= 32) out.add(privateKeyFromSeed(b.subarray(0, 32)));

@@ -2,6 +2,7 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
+import * as random from "@pulumi/random";
 import {
   AddressPlan, buildServerConf, check, checkServerSpec, parseWgShowDump, CONTAINER_PORT, DEFAULT_SUBNET, planAddresses, renderWgQuick,
   resolvePeerDns, serverEndpoint, ServerSpec, usesServerDns, WgKitError,
@@ -100,8 +101,8 @@ export class WireGuardServer extends pulumi.ComponentResource {
     this.endpoint = spec.apply(serverEndpoint);
     const names = Object.keys(args.peers ?? {});
 
-    // Addresses: each peer's first allocation is remembered in state by a no-op Command whose
-    // triggers are ignored after creation; newcomers are planned around the remembered ones.
+    // Addresses: each peer's first allocation is remembered in state (keepers ignored after
+    // creation); newcomers are planned around the remembered ones.
     const pins = spec.apply((s) => names.map((n) => ({ name: n, address: s.peers[n].address, address6: s.peers[n].address6 })));
     const pendingAddress = names.map(() => deferred<string>());
     const pendingAddress6 = names.map(() => deferred<string | undefined>());
@@ -122,8 +123,10 @@ export class WireGuardServer extends pulumi.ComponentResource {
       }, { parent: this });
     });
     const createdIn = pulumi.all(names.map((n) => this.peers[n].createdIn));
-    const memory: Record<string, command.local.Command> = {};
-    const remembered = (q: string) => memory[q].triggers.apply((t) => ({ address: t?.[0] as string | undefined, address6: (t?.[1] || undefined) as string | undefined }));
+    // The memory is a 1-byte RandomBytes whose keepers hold the address and are ignored after
+    // creation (a resource with few output properties: cheaper than a no-op Command per peer).
+    const memory: Record<string, random.RandomBytes> = {};
+    const remembered = (q: string) => memory[q].keepers.apply((t) => ({ address: t?.address as string | undefined, address6: (t?.address6 || undefined) as string | undefined }));
     const base = pulumi.all([spec, pins]).apply(([s, pin]) => ({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin }));
     const old = detach(createdIn.apply((created) => Object.fromEntries(names.map((n, j) => [n, created[j] !== RUN_ID]))));
     // Existing peers' inputs are ignored by the engine (their address is remembered), so they get
@@ -136,9 +139,10 @@ export class WireGuardServer extends pulumi.ComponentResource {
     }));
     names.forEach((n) => {
       const candidate = old.apply((o) => (o[n] ? plainPlan : newcomerPlan).apply((pl) => pl.peers[n]));
-      memory[n] = new command.local.Command(`${name}-${n}-address`, {
-        triggers: [candidate.apply((c) => c.address), candidate.apply((c) => c.address6 ?? "")],
-      }, { parent: this.peers[n], ignoreChanges: ["triggers"] });
+      memory[n] = new random.RandomBytes(`${name}-${n}-address`, {
+        length: 1,
+        keepers: { address: candidate.apply((c) => c.address), address6: candidate.apply((c) => c.address6 ?? "") },
+      }, { parent: this.peers[n], ignoreChanges: ["keepers"] });
     });
     const plan: pulumi.Output<AddressPlan> = pulumi.all([spec, pins, pulumi.all(names.map(remembered))]).apply(([s, pin, mem]) => {
       const previous = Object.fromEntries(names.map((n, j) => [n, mem[j]]));

@@ -60,18 +60,18 @@ export interface EngineMocksOptions {
    * other changed resource is replaced (the old one deleted first, as named containers require);
    * resources the program no longer declares are deleted by retireUnseen()/cleanup(). The engine's
    * `ignoreChanges` is emulated for the two paths wgkit sets: RandomBytes `keepers.createdIn`
-   * and the `triggers` of a Command without `create` (address memory).
+   * (key seeds) and the whole `keepers` of the address memory (a RandomBytes whose keepers hold `address`).
    */
   previous?: EngineMocks;
 }
 
 /** Substitutes old values for the ignoreChanges paths wgkit uses (engine semantics). */
 function ignoreChangesLikeEngine(type: string, inputs: Record<string, any>, old: Record<string, any>): Record<string, any> {
+  if (type === "random:index/randomBytes:RandomBytes" && old.keepers && "address" in old.keepers) {
+    return { ...inputs, keepers: old.keepers }; // address memory: ignoreChanges ["keepers"]
+  }
   if (type === "random:index/randomBytes:RandomBytes" && old.keepers && "createdIn" in old.keepers) {
     return { ...inputs, keepers: { ...inputs.keepers, createdIn: old.keepers.createdIn } };
-  }
-  if (type === "command:local:Command" && (inputs.create === undefined || inputs.create === "") && "triggers" in old) {
-    return { ...inputs, triggers: old.triggers };
   }
   return inputs;
 }
