@@ -41,6 +41,14 @@ describe(`Load: one server, ${N} real peers`, function () {
   it(`all ${N} peers handshake and pass a ping`, async function () {
     assert.ok(N >= 1 && N <= 250, "WGKIT_LOAD_PEERS is 1..250 (one /24 underlay bridge)");
     assert.ok(isFreeOnHost("203.0.113.1/24"), "203.0.113.0/24 must be unused on this host");
+    // each wireguard-go watches its UAPI socket with inotify; the default of 128 instances per
+    // user stops the 129th peer ("Unable to modify interface: Protocol not supported")
+    const inotify = "/proc/sys/fs/inotify/max_user_instances";
+    const before = Number(fs.readFileSync(inotify, "utf8"));
+    if (before < N + 64) {
+      fs.writeFileSync(inotify, String(N + 64));
+      cleanup.add("restore inotify limit", () => fs.writeFileSync(inotify, String(before)));
+    }
     run("ip", ["link", "add", BRIDGE, "type", "bridge"]);
     cleanup.add(`delete ${BRIDGE}`, () => void tryRun("ip", ["link", "del", BRIDGE]));
     run("ip", ["addr", "add", "203.0.113.1/24", "dev", BRIDGE]);

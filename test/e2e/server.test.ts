@@ -70,10 +70,10 @@ describe("WireGuardServer on a real engine: server + 3 peers, dual stack", funct
       peers[n] = { ns, wg, address, address6: address6!, config };
     }
     for (const n of NAMES) nsPing(peers[n].ns.name, "10.13.13.1", 1, 3);
-    await waitFor("all three handshakes", () => NAMES.every((n) => nsWgDump(peers[n].ns.name, peers[n].wg.ifname).peers[0].latestHandshake > 0), 20_000);
+    await waitFor("all three handshakes", () => NAMES.every((n) => nsWgDump(peers[n].ns.name, peers[n].wg.ifname).peers[0].latestHandshake > 0), 20_000, 50);
     const started = Date.parse((await dockerApi.getContainer(container).inspect()).State.StartedAt);
-    const firstHs = Math.min(...NAMES.map((n) => nsWgDump(peers[n].ns.name, peers[n].wg.ifname).peers[0].latestHandshake * 1000));
-    figure({ bench: "e2e-first-handshake", fromContainerStartMs: Math.max(0, firstHs - started), fromPeerUpMs: Date.now() - tUp });
+    // includes the conf install and the peers' wg-quick up (wg's handshake clock has 1 s resolution, so poll instead)
+    figure({ bench: "e2e-handshake", containerStartToAllHandshakedMs: Date.now() - started, peersUpToAllHandshakedMs: Date.now() - tUp });
   });
 
   after(async function () {
