@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { checkNoOverlap, parseSubnet, planAddresses, WgKitError } from "@wgkit/core";
+import { checkNoOverlap, parseSubnet, planAddresses, planRemembered, serverInterfaceAddresses, WgKitError } from "@wgkit/core";
 
 const rule = (r: string, field?: string) => (e: unknown) => {
   assert.ok(e instanceof WgKitError, String(e));
@@ -90,6 +90,15 @@ describe("AddressPlan", () => {
     assert.equal(set.size, 10000);
     assert.ok(!set.has(p.server.address));
     assert.equal(p.peers.p9999.address, "10.20.39.17"); // 10001 = 39*256 + 17
+  });
+
+  it("planRemembered keeps remembered addresses or says to pin one; serverInterfaceAddresses", () => {
+    const p = planRemembered({ subnet: "10.13.13.0/24", peers: [{ name: "a" }, { name: "b" }], previous: { a: { address: "10.13.13.9" }, b: { address: "10.13.13.4" } } });
+    assert.deepEqual([p.peers.a.address, p.peers.b.address], ["10.13.13.9", "10.13.13.4"]);
+    // two peers remembering one address (e.g. state edited by hand): loud, not silently moved
+    assert.throws(() => planRemembered({ subnet: "10.13.13.0/24", peers: [{ name: "a" }, { name: "b" }], previous: { a: { address: "10.13.13.9" }, b: { address: "10.13.13.9" } } }),
+      rule("address-memory", "peers.b.address"));
+    assert.deepEqual(serverInterfaceAddresses(planAddresses({ subnet: "10.13.13.0/24", subnet6: "fd42::/64", peers: [] })), ["10.13.13.1/24", "fd42::1/64"]);
   });
 
   it("rejects overlapping networks, naming both", () => {

@@ -210,3 +210,31 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
     capacity: s6 ? Math.min(capacityOf(s4), capacityOf(s6)) : capacityOf(s4),
   };
 }
+
+/**
+ * planAddresses for a run that has a remembered allocation: every peer that is
+ * not pinned must keep its remembered address, else a WgKitError tells the
+ * user to pin one (the remembered state is never silently rewritten).
+ */
+export function planRemembered(input: AddressPlanInput & { previous: Readonly<Record<string, Partial<PeerAddresses>>> }): AddressPlan {
+  const plan = planAddresses(input);
+  const field = input.field ?? "peers";
+  for (const p of input.peers) {
+    const prev = input.previous[p.name]?.address;
+    if (p.address !== undefined || prev === undefined) continue;
+    check(plan.peers[p.name].address === prev, `${field}.${p.name}.address`, "address-memory",
+      `remembered address ${prev} conflicts with another peer; pin an address for ${p.name}`);
+  }
+  return plan;
+}
+
+/** The server's tunnel addresses for a subnet pair (the first host of each). */
+export function serverAddresses(subnet: string, subnet6?: string): PeerAddresses {
+  return planAddresses({ subnet, subnet6, peers: [] }).server;
+}
+
+/** The server interface's CIDRs, e.g. ["10.13.13.1/24", "fd42::1/64"]. */
+export function serverInterfaceAddresses(plan: AddressPlan): string[] {
+  const prefix = (cidr: string) => cidr.slice(cidr.indexOf("/"));
+  return [`${plan.server.address}${prefix(plan.subnet)}`, ...(plan.server.address6 && plan.subnet6 ? [`${plan.server.address6}${prefix(plan.subnet6)}`] : [])];
+}

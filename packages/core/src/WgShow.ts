@@ -1,4 +1,5 @@
 import { check } from "./WgKitError";
+import { checkInterfaceName } from "./Validation";
 
 /** One peer line of `wg show <iface> dump`. */
 export interface WgShowPeer {
@@ -42,4 +43,36 @@ export function parseWgShowDump(text: string): WgShowInterface {
     return peer;
   });
   return { publicKey: head[1], listenPort: Number(head[2]), peers };
+}
+
+/**
+ * Shell pipeline printing `wg show <iface> dump` of the container named by
+ * $WGKIT_CONTAINER with the private and preshared keys blanked, so the text
+ * can be logged and stored in state.
+ */
+export function statusCommand(iface: string): string {
+  checkInterfaceName(iface, "interfaceName");
+  return `docker exec "$WGKIT_CONTAINER" wg show ${iface} dump | awk -F "\\t" -v OFS="\\t" 'NR==1{$1="(hidden)"} NR>1{$2="(hidden)"} {print}'`;
+}
+
+/** A peer as the running server sees it. */
+export interface PeerStatus {
+  /** Whether the running interface has this peer (false for disabled peers). */
+  present: boolean;
+  latestHandshake: number;
+  rxBytes: number;
+  txBytes: number;
+  endpoint: string;
+}
+
+/** Per-peer status by name, from a (blanked) dump and the peers' public keys; no dump → all absent. */
+export function peerStatus(dump: string | undefined, publicKeys: Record<string, string>): Record<string, PeerStatus> {
+  const shown = dump ? parseWgShowDump(dump) : { peers: [] };
+  const byKey = new Map(shown.peers.map((p) => [p.publicKey, p]));
+  return Object.fromEntries(Object.entries(publicKeys).map(([name, key]) => {
+    const p = byKey.get(key);
+    return [name, p
+      ? { present: true, latestHandshake: p.latestHandshake, rxBytes: p.rxBytes, txBytes: p.txBytes, endpoint: p.endpoint ?? "" }
+      : { present: false, latestHandshake: 0, rxBytes: 0, txBytes: 0, endpoint: "" }];
+  }));
 }

@@ -4,8 +4,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import {
-  AddressPlan, buildServerConf, check, checkServerSpec, parseWgShowDump, CONTAINER_PORT, DEFAULT_SUBNET, planAddresses, renderWgQuick,
-  resolvePeerDns, serverEndpoint, ServerSpec, usesServerDns, WgKitError,
+  AddressPlan, buildServerConf, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, peerStatus, PeerStatus, planAddresses, planRemembered,
+  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, serverInterfaceAddresses, ServerSpec, statusCommand, usesServerDns, WgKitError,
 } from "@wgkit/core";
 import { keySeed, RUN_ID } from "./KeySeed";
 import { ContainerArgs } from "./ContainerArgs";
@@ -114,7 +114,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
         endpoint: this.endpoint,
         address: pendingAddress[i].output,
         address6: pendingAddress6[i].output as pulumi.Output<string>,
-        dns: spec.apply((s) => resolvePeerDns(s.peers[n].dns, s.dns, planAddresses({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: [] }).server)),
+        dns: spec.apply((s) => resolvePeerDns(s.peers[n].dns, s.dns, serverAddresses(s.subnet ?? DEFAULT_SUBNET, s.subnet6))),
         allowedIps: p.allowedIps ?? args.allowedIps,
         persistentKeepalive: p.persistentKeepalive ?? args.persistentKeepalive,
         mtu: p.mtu ?? args.mtu,
@@ -144,16 +144,8 @@ export class WireGuardServer extends pulumi.ComponentResource {
         keepers: { address: candidate.apply((c) => c.address), address6: candidate.apply((c) => c.address6 ?? "") },
       }, { parent: this.peers[n], ignoreChanges: ["keepers"] });
     });
-    const plan: pulumi.Output<AddressPlan> = pulumi.all([spec, pins, pulumi.all(names.map(remembered))]).apply(([s, pin, mem]) => {
-      const previous = Object.fromEntries(names.map((n, j) => [n, mem[j]]));
-      const result = planAddresses({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin, previous });
-      for (const n of names) {
-        if (pin.find((x) => x.name === n)?.address !== undefined) continue;
-        check(result.peers[n].address === previous[n].address, `peers.${n}.address`, "address-memory",
-          `remembered address ${previous[n].address} conflicts with another peer; pin an address for ${n}`);
-      }
-      return result;
-    });
+    const plan: pulumi.Output<AddressPlan> = pulumi.all([base, pulumi.all(names.map(remembered))]).apply(([b, mem]) =>
+      planRemembered({ ...b, previous: Object.fromEntries(names.map((n, j) => [n, mem[j]])) }));
     const planned = detach(plan);
     names.forEach((n, i) => {
       pendingAddress[i].resolve(planned.apply((pl) => pl.peers[n].address));
@@ -185,10 +177,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
       interfaceName: IFACE,
       expectedPublicKey: this.publicKey,
       expectedListenPort: CONTAINER_PORT,
-      expectedAddresses: plan.apply((p) => [
-        `${p.server.address}/${p.subnet.split("/")[1]}`,
-        ...(p.server.address6 ? [`${p.server.address6}/${p.subnet6!.split("/")[1]}`] : []),
-      ]),
+      expectedAddresses: plan.apply(serverInterfaceAddresses),
       dockerHost: args.dockerHost,
       timeoutSeconds: args.readyTimeoutSeconds,
     }, { parent: this });
@@ -197,20 +186,13 @@ export class WireGuardServer extends pulumi.ComponentResource {
     const statusEnv: Record<string, pulumi.Input<string>> = { WGKIT_CONTAINER: c.container.name };
     if (args.dockerHost !== undefined) statusEnv.DOCKER_HOST = args.dockerHost;
     const dump = new command.local.Command(`${name}-status`, {
-      // The dump's private and preshared keys are blanked before anything is printed or stored.
-      create: `docker exec "$WGKIT_CONTAINER" wg show ${IFACE} dump | awk -F "\t" -v OFS="\t" 'NR==1{$1="(hidden)"} NR>1{$2="(hidden)"} {print}'`,
+      create: statusCommand(IFACE),
       environment: statusEnv,
       triggers: [crypto.randomUUID(), this.install.stdout],
       logging: "none",
     }, { parent: this, dependsOn: [this.install] });
-    this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => this.peers[n].publicKey))]).apply(([text, keys]) => {
-      const shown = text ? parseWgShowDump(text) : { peers: [] }; // no dump: mocks without a command runner
-      const byKey = new Map(shown.peers.map((p) => [p.publicKey, p]));
-      return Object.fromEntries(names.map((n, j) => {
-        const p = byKey.get(keys[j]);
-        return [n, p ? { present: true, latestHandshake: p.latestHandshake, rxBytes: p.rxBytes, txBytes: p.txBytes, endpoint: p.endpoint ?? "" } : { present: false, latestHandshake: 0, rxBytes: 0, txBytes: 0, endpoint: "" }];
-      }));
-    });
+    this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => this.peers[n].publicKey))])
+      .apply(([text, keys]) => peerStatus(text, Object.fromEntries(names.map((n, j) => [n, keys[j]]))));
 
     this.registerOutputs({
       status: this.status,
@@ -222,16 +204,6 @@ export class WireGuardServer extends pulumi.ComponentResource {
       peers: Object.fromEntries(names.map((n) => [n, peerOutputs(this.peers[n])])),
     });
   }
-}
-
-/** A peer as the running server sees it. */
-export interface PeerStatus {
-  /** Whether the running interface has this peer (false for disabled peers). */
-  present: boolean;
-  latestHandshake: number;
-  rxBytes: number;
-  txBytes: number;
-  endpoint: string;
 }
 
 /** The per-peer outputs a stack exports: plain address/publicKey/nixos, secret config/qrCode. */

@@ -1,0 +1,31 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import { generateKeyPair, parseWgShowDump, peerStatus, statusCommand } from "@wgkit/core";
+
+describe("WgShow: status from `wg show dump`", () => {
+  const a = generateKeyPair(), b = generateKeyPair(), s = generateKeyPair();
+  const dump = [
+    `(hidden)\t${s.publicKey}\t51820\toff`,
+    `${a.publicKey}\t(hidden)\t198.51.100.2:40000\t10.13.13.2/32\t1764130000\t1234\t5678\t25`,
+    `${b.publicKey}\t(hidden)\t(none)\t10.13.13.3/32,192.168.1.0/24\t0\t0\t0\toff`,
+  ].join("\n");
+
+  it("parses interface and peers, and maps them to names", () => {
+    const d = parseWgShowDump(dump);
+    assert.equal(d.listenPort, 51820);
+    assert.deepEqual(d.peers[1].allowedIps, ["10.13.13.3/32", "192.168.1.0/24"]);
+    const st = peerStatus(dump, { alice: a.publicKey, bob: b.publicKey, gone: s.publicKey });
+    assert.deepEqual(st.alice, { present: true, latestHandshake: 1764130000, rxBytes: 1234, txBytes: 5678, endpoint: "198.51.100.2:40000" });
+    assert.equal(st.bob.endpoint, "");
+    assert.equal(st.gone.present, false);
+  });
+
+  it("the status pipeline blanks private and preshared keys (run against a fake docker)", () => {
+    const priv = generateKeyPair().privateKey, psk = generateKeyPair().privateKey;
+    const fakeDump = `${priv}\t${s.publicKey}\t51820\toff\n${a.publicKey}\t${psk}\t(none)\t10.13.13.2/32\t0\t0\t0\toff\n`;
+    const r = spawnSync("sh", ["-c", `docker() { printf '%s' "$FAKE"; }; ${statusCommand("wg0")}`], { encoding: "utf8", env: { ...process.env, FAKE: fakeDump, WGKIT_CONTAINER: "x" } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.ok(!r.stdout.includes(priv) && !r.stdout.includes(psk));
+    assert.equal(parseWgShowDump(r.stdout).peers[0].publicKey, a.publicKey);
+  });
+});
