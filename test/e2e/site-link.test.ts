@@ -20,6 +20,7 @@ import * as docker from "@pulumi/docker";
 import Docker from "dockerode";
 import { SiteLink } from "@wgkit/pulumi";
 import { EngineMocks } from "./harness/engine-mocks";
+import { engineEachTest } from "./harness/lifecycle";
 import { figure } from "./harness/figures";
 import { run, runAsync, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
@@ -135,23 +136,10 @@ async function handshakes(d: Deployed): Promise<{ ms: number; a: WgDumpInterface
 
 describe("SiteLink on a real engine: two Docker LANs joined site to site", function () {
   const dockerApi = new Docker();
+  const engine = engineEachTest("site-link", dockerApi);
   let mocks: EngineMocks;
   let cleanup: CleanupRegistry;
-
-  beforeEach(function () {
-    cleanup = new CleanupRegistry();
-    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "site-link");
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed" && process.env.WGKIT_E2E_KEEP_ON_FAILURE === "1") {
-      console.log("      WGKIT_E2E_KEEP_ON_FAILURE=1: leaving namespaces and containers for inspection (test/e2e/teardown.sh removes them)");
-      return;
-    }
-    await cleanup.run();
-    await mocks.cleanup();
-  });
+  beforeEach(() => { mocks = engine.mocks(); cleanup = engine.cleanup(); });
 
   it('routed: LAN host A and LAN host B reach each other (ping, TCP both ways) with the static routes from `routes`', async function () {
     const d = await deploy(mocks, cleanup, "routed");

@@ -14,6 +14,7 @@ import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import Docker from "dockerode";
 import { EngineMocks, demuxDockerLog } from "./harness/engine-mocks";
+import { engineEachTest } from "./harness/lifecycle";
 import { run } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import {
@@ -47,21 +48,8 @@ describe("e2e infrastructure smoke test", function () {
   let mocks: EngineMocks;
   let cleanup: CleanupRegistry;
 
-  beforeEach(async function () {
-    cleanup = new CleanupRegistry();
-    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "smoke");
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === "failed" && process.env.WGKIT_E2E_KEEP_ON_FAILURE === "1") {
-      console.log("      WGKIT_E2E_KEEP_ON_FAILURE=1: leaving namespaces and containers for inspection (test/e2e/teardown.sh removes them)");
-      return;
-    }
-    // Namespaces/tunnels first (they reference the container's port), then Docker objects.
-    await cleanup.run();
-    await mocks.cleanup();
-  });
+  const engine = engineEachTest("smoke", dockerApi);
+  beforeEach(() => { mocks = engine.mocks(); cleanup = engine.cleanup(); });
 
   it("peer in a netns (underlay 198.51.100.x) handshakes (PSK) with the stand-in container and pings both ways", async function () {
     const server = wgGenKeyPair();
