@@ -20,7 +20,10 @@ case "$1" in
     shift # container
     if [ "$1" = "sh" ] && [ "$2" = "-c" ]; then
       sh -n -c "$3" || exit 2
-      case "$3" in *"wg-quick up"*) touch "$FAKE_LOG.up" ;; esac
+      case "$3" in *"wg-quick up"*)
+        if [ -n "$FAKE_UP_ERROR" ]; then echo "$FAKE_UP_ERROR"; exit 1; fi
+        touch "$FAKE_LOG.up" ;;
+      esac
       exit 0
     fi
     [ -e "$FAKE_LOG.up" ] || exit 1 # no interface until a payload brought it up
@@ -36,12 +39,12 @@ describe("Deploy: the conf install script", function () {
   this.timeout(20_000);
   const k = generateKeyPair();
   const script = applyScript({ interfaceName: "wg0", expectedPublicKey: k.publicKey, expectedListenPort: 51820, expectedAddresses: ["10.13.13.1/24", "fd42:13:13::1/64"], timeoutSeconds: 3 });
-  const run = (pk: string, port: string) => {
+  const run = (pk: string, port: string, upError = "") => {
     const dir = tmpDir();
     fakeDocker(dir);
     const log = path.join(dir, "log");
     const t0 = Date.now();
-    const r = spawnSync("sh", ["-c", script], { input: "[Interface]\nPrivateKey = secret\n", encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WGKIT_CONTAINER: "wg-test", FAKE_LOG: log, FAKE_PK: pk, FAKE_PORT: port } });
+    const r = spawnSync("sh", ["-c", script], { input: "[Interface]\nPrivateKey = secret\n", encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WGKIT_CONTAINER: "wg-test", FAKE_LOG: log, FAKE_PK: pk, FAKE_PORT: port, FAKE_UP_ERROR: upError } });
     const calls = fs.readFileSync(log, "utf8");
     fs.rmSync(dir, { recursive: true, force: true });
     return { ...r, ms: Date.now() - t0, calls };
@@ -62,6 +65,13 @@ describe("Deploy: the conf install script", function () {
     const r = run(other, "51820");
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, new RegExp(`reports public key ${other.replace(/[+/]/g, "\\$&")}, expected`));
+  });
+
+  it("fails at once, with wg-quick's words, when the conf is rejected (no waiting out the timeout)", () => {
+    const r = run(k.publicKey, "51820", "Name or service not known: `vpn.example.com:51820'\nConfiguration parsing error");
+    assert.notEqual(r.status, 0);
+    assert.ok(r.ms < 2000, `${r.ms} ms`);
+    assert.match(r.stderr, /the conf was rejected: Name or service not known: `vpn\.example\.com:51820'/);
   });
 
   it("refuses values that would break out of the script", () => {

@@ -52,6 +52,11 @@ out=$(docker exec "$c" sh -c '
   else
     wg-quick up ${iface}
   fi' 2>&1) || true
+# A conf the tools reject will not get better by waiting: fail at once with their words.
+case "$out" in
+  *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*)
+    fail "${iface} in $c: the conf was rejected: $(printf '%s' "$out" | grep -v -E '^\[#\]' | tr '\n' ' ' | head -c 400)" ;;
+esac
 t=0
 while :; do
   pk=$(docker exec "$c" wg show ${iface} public-key 2>/dev/null || true)
