@@ -109,7 +109,7 @@ function cleanValue(name: string, k: KeyPair): string {
 // Component pipelines: the exact core calls each component makes, with one string input hostile.
 
 import {
-  buildClientConf, buildPeer, buildServerConf, buildSiteLink, checkServerSpec, ClientTunnelSpec, planAddresses, resolvePeerDns,
+  buildClientConf, buildPeer, buildServerConf, buildSiteLink, checkServerSpec, ClientTunnelSpec, ENDPOINTS_RESTORE, ENDPOINTS_SAVE, planAddresses, resolvePeerDns,
   serverEndpoint, ServerSpec, SiteLinkSpec,
 } from "@wgkit/core";
 
@@ -142,7 +142,7 @@ const link = (patch: (s: SiteLinkSpec) => void) => {
 };
 
 /** Hook lines wgkit itself renders: iptables/ip rule commands with fixed words and validated CIDRs only. */
-export const SAFE_HOOK = /^(ip6?tables [-A-Za-z0-9 %+_.=!/:|>&]+|ip( -6)? rule (add|del) (from|to) [0-9a-fA-F.:/]+ table [0-9]+)$/;
+export const SAFE_HOOK = new RegExp(`^(ip6?tables [-A-Za-z0-9 %+_.=!/:|>&]+|ip( -6)? rule (add|del) (from|to) [0-9a-fA-F.:/]+ table [0-9]+|${[ENDPOINTS_SAVE, ENDPOINTS_RESTORE].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`);
 
 export const componentTargets: InjectionTarget[] = [
   { name: "WireGuardServer.serverUrl", render: (s) => serverPipeline(srvSpec((x) => { x.serverUrl = s; })) },

@@ -33,6 +33,12 @@ export interface ServerConfInput {
   masquerade?: boolean;
   /** Uplink interface pattern for NAT (default `eth+`). */
   uplink?: string;
+  /**
+   * Save the peers' endpoints when the interface goes down and restore them when it comes up
+   * (default true), so after a restart or a container replacement the server can reach peers
+   * with a PersistentKeepalive at once instead of waiting for them to re-handshake.
+   */
+  rememberEndpoints?: boolean;
   peers: readonly ServerPeer[];
 }
 
@@ -50,6 +56,17 @@ export function forwardingHooks(tool: "iptables" | "ip6tables", masquerade: bool
     : `${tool} ${op} ${r}`;
   return { up: rules.map((r) => cmd("-A", r)), down: rules.map((r) => cmd("-D", r)) };
 }
+
+/** Where the endpoints are kept: beside the conf, not a `.conf` itself (the image only brings up *.conf). */
+const ENDPOINTS_FILE = "/config/wg_confs/.%i.endpoints";
+/** Fixed hook texts (no user input): save endpoints on the way down… */
+export const ENDPOINTS_SAVE = `wg show %i dump | tail -n +2 | cut -f1,3,8 > ${ENDPOINTS_FILE}.new && mv -f ${ENDPOINTS_FILE}.new ${ENDPOINTS_FILE}`;
+/**
+ * …and restore them on the way up, only for peers the conf still declares (never re-adding a
+ * removed peer). Keepalive is set 0 → n after the endpoint, the transition on which WireGuard
+ * sends at once, so the server itself re-handshakes with keepalive peers.
+ */
+export const ENDPOINTS_RESTORE = `[ ! -f ${ENDPOINTS_FILE} ] || while read -r k e ka; do [ "$e" = "(none)" ] || ! wg show %i peers | grep -qxF "$k" || { wg set %i peer "$k" endpoint "$e" persistent-keepalive 0; [ "$ka" = off ] || wg set %i peer "$k" persistent-keepalive "$ka"; }; done < ${ENDPOINTS_FILE}`;
 
 /** The server's wg0.conf model: interface with forwarding/NAT hooks and one [Peer] per declared peer. */
 export function serverConf(input: ServerConfInput): WgQuickConf {
@@ -69,6 +86,10 @@ export function serverConf(input: ServerConfInput): WgQuickConf {
     const v6 = forwardingHooks("ip6tables", masq, uplink);
     i.postUp.push(...v6.up);
     i.postDown.push(...v6.down);
+  }
+  if (input.rememberEndpoints ?? true) {
+    i.preDown.push(ENDPOINTS_SAVE);
+    i.postUp.push(ENDPOINTS_RESTORE);
   }
   return {
     interface: i,
