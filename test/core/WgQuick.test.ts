@@ -82,6 +82,16 @@ describe("WgQuick model: parse/render", () => {
     }
   });
 
+  it("never echoes a line's value in a parse error (a mistyped line may hold a key)", () => {
+    const priv = k().privateKey;
+    for (const text of [`[Interface]\nPrivateKey: ${priv}\n`, `[Interface]\n${priv}\n`, `[Interface]\nPrivateKey ${priv} = x\n`]) {
+      assert.throws(() => parseWgQuick(text), (e: WgKitError) => {
+        assert.ok(!e.message.includes(priv.slice(0, 20)), e.message);
+        return true;
+      });
+    }
+  });
+
   it("refuses to render a model whose strings would add lines", () => {
     const a = k();
     const bad: WgQuickConf = { interface: { privateKey: a.privateKey, address: ["10.0.0.1/32"], dns: [], preUp: [], postUp: ["echo hi\n[Peer]"], preDown: [], postDown: [] }, peers: [] };

@@ -52,6 +52,9 @@ export const CATALOGUE: Case[] = [
   srv({ image: "Bad Image:latest" }, "image", "image-ref", "image with space and capitals"),
   srv({ configPath: "relative/path" }, "configPath", "path", "relative config path"),
   srv({ configPath: "/srv/../etc" }, "configPath", "path", "config path with .."),
+  srv({ configPath: "/" }, "configPath", "system-path", "config path / (the image chowns it)"),
+  srv({ configPath: "/etc/wireguard" }, "configPath", "system-path", "config path inside /etc"),
+  srv({ readyTimeoutSeconds: 0 }, "readyTimeoutSeconds", "timeout-range", "zero ready timeout"),
   srv({ dockerHost: "ssh://host\nEVIL=1" }, "dockerHost", "docker-host", "newline in DOCKER_HOST"),
   srv({ networks: ["lan; id"] }, "networks[0]", "network-name", "bad network name"),
   srv({ peers: { "bad name": {} } }, "peers.bad name", "name", "peer name with a space"),
@@ -129,9 +132,11 @@ for (const h of HOSTILE) {
   );
 }
 
+CATALOGUE.push({ c: "server", args: base.server, field: "name", rule: "name", what: "component name that is no Docker name", name: "my server" } as Case);
+
 const construct = (c: Case) => {
   switch (c.c) {
-    case "server": return new WireGuardServer("t", c.args as never);
+    case "server": return new WireGuardServer((c as Case & { name?: string }).name ?? "t", c.args as never);
     case "peer": return new Peer("t", c.args as never);
     case "tunnel": return new ClientTunnel("t", c.args as never);
     case "link": return new SiteLink("t", c.args as never);

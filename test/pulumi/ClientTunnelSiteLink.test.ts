@@ -68,6 +68,15 @@ describe("SiteLink (SDK mocks)", () => {
     await settle();
   });
 
+  it("takes the tunnel subnet in the image's bare form too (the install checks the interface address with its prefix)", async () => {
+    const m = useMocks(new RecordingMocks());
+    const l = new SiteLink("bare", { tunnelSubnet: "10.255.14.0", siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } });
+    await value(l.siteA.install.stdout);
+    await settle();
+    const install = m.byType("command:local:Command").find((r) => r.name === "bare-a-install")!;
+    assert.match(install.inputs.create, /grep -q -w -F 10\.255\.14\.1\/24/);
+  });
+
   it("rejects overlapping LANs and links where nobody can dial", () => {
     rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.0.0/16"] } }), "siteB.lans[0]", "overlap");
     rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"] }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.endpoint", "no-endpoint");

@@ -219,9 +219,11 @@ export function planAddresses(input: AddressPlanInput): AddressPlan {
 export function planRemembered(input: AddressPlanInput & { previous: Readonly<Record<string, Partial<PeerAddresses>>> }): AddressPlan {
   const plan = planAddresses(input);
   const field = input.field ?? "peers";
+  const s4 = parseSubnet(input.subnet, "subnet", 4);
   for (const p of input.peers) {
     const prev = input.previous[p.name]?.address;
     if (p.address !== undefined || prev === undefined) continue;
+    try { hostInSubnet(s4, prev, "previous"); } catch { continue; } // the subnet changed: allocated anew
     check(plan.peers[p.name].address === prev, `${field}.${p.name}.address`, "address-memory",
       `remembered address ${prev} conflicts with another peer; pin an address for ${p.name}`);
   }

@@ -29,15 +29,6 @@ export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
   return a.addr.match(b.addr as never, shorter);
 }
 
-/** The network address of a CIDR (host bits cleared), e.g. 10.1.2.3/24 → 10.1.2.0/24. */
-export function networkOf(value: string, field: string): string {
-  const { addr, prefix } = parseCidr(value, field);
-  const net = addr.kind() === "ipv4"
-    ? ipaddr.IPv4.networkAddressFromCIDR(`${addr}/${prefix}`)
-    : ipaddr.IPv6.networkAddressFromCIDR(`${addr}/${prefix}`);
-  return `${net.toString()}/${prefix}`;
-}
-
 /**
  * Rejects any two overlapping networks among `items` (tunnel subnets, LANs).
  * Each item names the field it came from so the error points at both.

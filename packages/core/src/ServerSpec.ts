@@ -3,7 +3,7 @@ import { checkKey } from "./Key";
 import { parseAllowedIps, checkNoOverlap } from "./AllowedIPs";
 import { AddressPlan, parseSubnet, PeerAddresses, planAddresses } from "./AddressPlan";
 import {
-  checkDnsEntry, checkEach, checkHost, checkInterfaceName, checkKeepalive, checkMtu, checkName, checkPort, checkSingleLine,
+  checkDnsEntry, checkEach, checkHost, checkIntRange, checkKeepalive, checkMtu, checkName, checkPort, checkSingleLine,
 } from "./Validation";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 import { formatEndpoint } from "./Endpoint";
@@ -26,6 +26,7 @@ export interface ServerPeerSpec {
 
 /** A server as the user declares it. `dns` may be ["auto"] (PEERDNS=auto). */
 export interface ServerSpec extends ContainerOptions {
+  readyTimeoutSeconds?: number;
   serverUrl: string;
   serverPort?: number;
   subnet?: string;
@@ -64,7 +65,7 @@ export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<
   if (has("persistentKeepalive")) checkKeepalive(spec.persistentKeepalive!, "persistentKeepalive");
   if (has("masquerade")) bool(spec.masquerade, "masquerade");
   if (has("rotation")) checkSingleLine(spec.rotation!, "rotation");
-  if (has("interfaceName")) checkInterfaceName(spec.interfaceName!, "interfaceName");
+  if (has("readyTimeoutSeconds")) checkIntRange(spec.readyTimeoutSeconds!, "readyTimeoutSeconds", "timeout-range", 1, 3600);
   checkContainerOptions(spec);
   const routes: { field: string; cidr: string }[] = [];
   if (s4) routes.push({ field: "subnet", cidr: s4.cidr });
@@ -106,11 +107,6 @@ export function checkDnsList(dns: string[], field: string): void {
   check(!dns.includes("auto") || dns.length === 1, field, "dns-auto", "\"auto\" stands alone: it means the server's tunnel address");
 }
 
-/** True when peers should use the server as resolver (so CoreDNS must run). */
-export function usesServerDns(spec: Pick<ServerSpec, "dns" | "peers">): boolean {
-  const auto = (d: string[] | undefined) => d === undefined || (d.length === 1 && d[0] === "auto");
-  return auto(spec.dns) || Object.values(spec.peers ?? {}).some((p) => p.dns !== undefined && auto(p.dns));
-}
 
 /** What the server conf needs of one peer. */
 export interface PeerMaterial {

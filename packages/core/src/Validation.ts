@@ -50,7 +50,7 @@ export function checkInterfaceName(value: string, field: string): string {
   return value;
 }
 
-function checkIntRange(value: number, field: string, rule: string, min: number, max: number): number {
+export function checkIntRange(value: number, field: string, rule: string, min: number, max: number): number {
   check(typeof value === "number" && Number.isInteger(value) && value >= min && value <= max, field, rule,
     `must be an integer from ${min} to ${max}, got ${JSON.stringify(value)}`);
   return value;

@@ -156,6 +156,11 @@ const PEER_KEYS: Record<string, (p: WgPeer, v: string, f: string) => void> = {
   persistentkeepalive: (p, v, f) => { p.persistentKeepalive = v === "off" ? 0 : toInt(v, f); },
 };
 
+/** The key of a line as far as it looks like a key name (never more: the rest may be secret). */
+function keyName(line: string, eq: number): string {
+  return JSON.stringify(/^[A-Za-z][A-Za-z0-9]{0,31}/.exec(line.slice(0, eq).trim())?.[0] ?? "?");
+}
+
 function splitList(v: string): string[] {
   return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
 }
@@ -207,17 +212,18 @@ export function parseWgQuick(text: string, field = "conf"): WgQuickConf {
       return;
     }
     const eq = stripped.indexOf("=");
-    check(eq > 0, f, "key-value", `expected "Key = Value", got ${JSON.stringify(stripped)}`);
+    // Errors name the line and at most the key's name: a mistyped line may hold a private key.
+    check(eq > 0, f, "key-value", 'expected "Key = Value" (the line is not shown: it may hold a key)');
     check(section !== undefined, f, "no-section", "a key appears before any [Interface] or [Peer] section");
     const key = stripped.slice(0, eq).trim().toLowerCase();
     const value = stripped.slice(eq + 1).trim();
     if (section === "interface") {
       const set = INTERFACE_KEYS[key];
-      check(set !== undefined, f, "unknown-key", `unknown key ${JSON.stringify(stripped.slice(0, eq).trim())} in [Interface]`);
+      check(set !== undefined, f, "unknown-key", `unknown key ${keyName(stripped, eq)} in [Interface]`);
       set(iface!, value, f);
     } else {
       const set = PEER_KEYS[key];
-      check(set !== undefined, f, "unknown-key", `unknown key ${JSON.stringify(stripped.slice(0, eq).trim())} in [Peer]`);
+      check(set !== undefined, f, "unknown-key", `unknown key ${keyName(stripped, eq)} in [Peer]`);
       set(peer!, value, f);
     }
   });

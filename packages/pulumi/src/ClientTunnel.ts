@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildClientConf, checkClientTunnelSpec, ClientTunnelSpec, PublishedPort, publicKeyOf, renderWgQuick,
+  buildClientConf, checkClientTunnelSpec, checkName, ClientTunnelSpec, PublishedPort, publicKeyOf, renderWgQuick,
 } from "@wgkit/core";
 import { ContainerArgs } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
@@ -51,6 +51,7 @@ export class ClientTunnel extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClientTunnelArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { plain, unknown } = splitKnown(args);
+    checkName(name, "name"); // the Docker container and volume are named after it
     checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";
@@ -65,7 +66,7 @@ export class ClientTunnel extends pulumi.ComponentResource {
       hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace, ipv6: args.ipv6 ?? true, interfaceName: iface,
       ports: (args.publishPorts ?? []).map((p) => ({ internal: p.internal, external: p.external ?? p.internal, protocol: p.protocol ?? "tcp" })),
       networks: args.networks,
-      labels: { "wgkit.role": "client", "wgkit.publicKey": this.publicKey },
+      labels: { "wgkit.role": "client" },
     }, { parent: this });
     this.container = c.container;
     this.networkMode = pulumi.interpolate`container:${c.container.id}`;

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildSiteLink, BuiltSiteLink, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, SiteLinkMode, SiteLinkSpec, staticRoute,
+  buildSiteLink, BuiltSiteLink, checkName, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, SiteLinkMode, SiteLinkSpec, staticRoute,
 } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
 import { ContainerArgs } from "./ContainerArgs";
@@ -63,6 +63,7 @@ export class SiteLink extends pulumi.ComponentResource {
 
   constructor(name: string, args: SiteLinkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { plain, unknown } = splitKnown(args);
+    checkName(name, "name"); // the Docker containers and volumes are named after it
     checkSiteLinkSpec(plain as Partial<SiteLinkSpec>, unknown);
     super(SITE_LINK_TYPE, name, {}, opts);
 
@@ -82,11 +83,10 @@ export class SiteLink extends pulumi.ComponentResource {
         hostModulesLoaded: site.hostModulesLoaded, userspace: site.userspace,
         ports: [{ internal: CONTAINER_PORT, external: site.publishPort ?? CONTAINER_PORT, protocol: "udp" }],
         networks: site.networks,
-        labels: { "wgkit.role": `site-${side.toLowerCase()}`, "wgkit.publicKey": keys.publicKey },
+        labels: { "wgkit.role": `site-${side.toLowerCase()}` },
       }, childOpts);
       const config = pulumi.secret(built.apply((b) => renderWgQuick(side === "A" ? b.a : b.b)));
       const address = pulumi.unsecret(built.apply((b) => (side === "A" ? b.addressA : b.addressB)));
-      const prefix = pulumi.output(args.tunnelSubnet ?? "10.255.13.0/30").apply((t) => t.split("/")[1]);
       const install = confInstall(`${cname}-install`, {
         container: c.container.name,
         containerId: c.container.id,
@@ -94,7 +94,7 @@ export class SiteLink extends pulumi.ComponentResource {
         interfaceName: "wg0",
         expectedPublicKey: keys.publicKey,
         expectedListenPort: CONTAINER_PORT,
-        expectedAddresses: pulumi.all([address, prefix]).apply(([a, p]) => [`${a}/${p}`]),
+        expectedAddresses: pulumi.unsecret(built.apply((b) => (side === "A" ? b.a : b.b).interface.address)),
         dockerHost: site.dockerHost,
       }, { parent: this });
       const network = site.networks?.[0];

@@ -4,8 +4,8 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import {
-  AddressPlan, buildServerConf, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, peerStatus, PeerStatus, planAddresses, planRemembered,
-  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, serverInterfaceAddresses, ServerSpec, statusCommand, usesServerDns, WgKitError,
+  checkName, AddressPlan, buildServerConf, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, peerStatus, PeerStatus, planAddresses, planRemembered,
+  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, serverInterfaceAddresses, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
 import { keySeed, RUN_ID } from "./KeySeed";
 import { ContainerArgs } from "./ContainerArgs";
@@ -92,6 +92,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { plain, unknown } = splitKnown(args);
     if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
+    checkName(name, "name"); // the Docker container and volume are named after it
     checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
     super(SERVER_TYPE, name, {}, opts);
 
@@ -164,10 +165,12 @@ export class WireGuardServer extends pulumi.ComponentResource {
       puid: args.puid, pgid: args.pgid, tz: args.tz, image: args.image, configPath: args.configPath,
       hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace,
       ipv6: args.subnet6 !== undefined,
-      useCoreDns: usesServerDns({ dns: plain.dns as string[] | undefined, peers: plain.peers as ServerSpec["peers"] }),
+      // Always on, as in the image's server mode: if it followed the peers' DNS settings, adding a
+      // peer could flip an env var and so replace the container.
+      useCoreDns: true,
       ports: [{ internal: CONTAINER_PORT, external: args.serverPort ?? CONTAINER_PORT, protocol: "udp" }],
       networks: args.networks,
-      labels: { "wgkit.role": "server", "wgkit.publicKey": this.publicKey },
+      labels: { "wgkit.role": "server" },
     }, { parent: this });
     this.container = c.container;
     this.install = confInstall(`${name}-install`, {
