@@ -2,32 +2,36 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { applyScript, generateKeyPair, WgKitError } from "@wgkit/core";
+import { applyScript, deployDigests, generateKeyPair, peerConf, seedScript, serverConf, WgKitError } from "@wgkit/core";
 import { tmpDir } from "../support/wgTools";
 
 /**
- * A stand-in `docker` CLI on PATH: `exec … sh -c PAYLOAD` checks PAYLOAD's syntax with `sh -n`
- * (and fails like docker would on a syntax error), `wg show` answers from env, `inspect` says running.
- * Every call is logged, so the test sees what the script asked the container to do.
+ * A stand-in `docker` CLI on PATH. Every `sh -c PAYLOAD` it is asked to run in a container is
+ * checked with `sh -n` (a syntax error fails like docker would); the interface "exists" once a
+ * payload ran `wg-quick up`; `wg show`, the peers digest and the default route answer from env.
+ * Every call is logged. The e2e suite runs the same scripts against real containers.
  */
 function fakeDocker(dir: string): void {
   fs.writeFileSync(path.join(dir, "docker"), `#!/bin/sh
 echo "$*" >> "$FAKE_LOG"
+payload() { sh -n -c "$1" || exit 2; }
 case "$1" in
   inspect) echo true; exit 0 ;;
+  run) for a; do last="$a"; done; payload "$last"; cat > /dev/null; exit 0 ;;
   exec)
     shift; [ "$1" = "-i" ] && { shift; cat > /dev/null; }
     shift # container
     if [ "$1" = "sh" ] && [ "$2" = "-c" ]; then
-      sh -n -c "$3" || exit 2
-      case "$3" in *"wg-quick up"*)
-        if [ -n "$FAKE_UP_ERROR" ]; then echo "$FAKE_UP_ERROR"; exit 1; fi
-        touch "$FAKE_LOG.up" ;;
+      payload "$3"
+      case "$3" in
+        *sha256sum*) echo "$FAKE_DIGEST  -" ;;
+        *"wg-quick up"*) if [ -n "$FAKE_UP_ERROR" ]; then echo "$FAKE_UP_ERROR"; exit 1; fi; touch "$FAKE_LOG.up" ;;
       esac
       exit 0
     fi
+    if [ "$1" = "ip" ]; then [ -n "$FAKE_NO_ROUTE" ] || echo "default via 198.18.0.1 dev eth0"; exit 0; fi
     [ -e "$FAKE_LOG.up" ] || exit 1 # no interface until a payload brought it up
-    if [ "$1" = "wg" ] && [ "$3" = "wg0" ] && [ "$4" = "public-key" ]; then echo "$FAKE_PK"; exit 0; fi
+    if [ "$1" = "wg" ] && [ "$4" = "public-key" ]; then echo "$FAKE_PK"; exit 0; fi
     if [ "$1" = "wg" ] && [ "$4" = "listen-port" ]; then echo "$FAKE_PORT"; exit 0; fi
     exit 1 ;;
 esac
@@ -35,48 +39,76 @@ exit 1
 `, { mode: 0o755 });
 }
 
-describe("Deploy: the conf install script", function () {
+describe("Deploy: the conf seed and install scripts", function () {
   this.timeout(20_000);
-  const k = generateKeyPair();
-  const script = applyScript({ interfaceName: "wg0", expectedPublicKey: k.publicKey, expectedListenPort: 51820, expectedAddresses: ["10.13.13.1/24", "fd42:13:13::1/64"], timeoutSeconds: 3 });
-  const run = (pk: string, port: string, upError = "") => {
+  const server = generateKeyPair(), peer = generateKeyPair();
+  const model = serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }] });
+  const digests = deployDigests(model);
+  const script = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests, timeoutSeconds: 3 });
+  const run = (sh: string, env: Record<string, string> = {}) => {
     const dir = tmpDir();
     fakeDocker(dir);
     const log = path.join(dir, "log");
     const t0 = Date.now();
-    const r = spawnSync("sh", ["-c", script], { input: "[Interface]\nPrivateKey = secret\n", encoding: "utf8", env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WGKIT_CONTAINER: "wg-test", FAKE_LOG: log, FAKE_PK: pk, FAKE_PORT: port, FAKE_UP_ERROR: upError } });
-    const calls = fs.readFileSync(log, "utf8");
+    const r = spawnSync("sh", ["-c", sh], {
+      input: "[Interface]\nPrivateKey = secret\n", encoding: "utf8",
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WGKIT_CONTAINER: "wg-test", WGKIT_CONFIG: "wg-config", WGKIT_IMAGE: "img", FAKE_LOG: log, FAKE_PK: server.publicKey, FAKE_PORT: "51820", FAKE_DIGEST: digests.peersDigest, ...env },
+    });
+    const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
     fs.rmSync(dir, { recursive: true, force: true });
     return { ...r, ms: Date.now() - t0, calls };
   };
 
-  it("is valid sh, and every payload it runs in the container is valid sh", () => {
+  it("digests: peers change only the peers digest; the interface section and routed LANs change the fingerprint", () => {
+    const other = generateKeyPair();
+    const more = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }, { publicKey: other.publicKey, address: "10.13.13.3" }] }));
+    assert.equal(more.fingerprint, digests.fingerprint, "a peer inside the subnet is applied live");
+    assert.notEqual(more.peersDigest, digests.peersDigest);
+    const lan = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2", serverAllowedIps: ["192.168.7.0/24"] }] }));
+    assert.notEqual(lan.fingerprint, digests.fingerprint, "a routed LAN needs wg-quick's route: restart");
+    const mtu = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", mtu: 1380, peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }] }));
+    assert.notEqual(mtu.fingerprint, digests.fingerprint);
+    const client = deployDigests(peerConf({ privateKey: peer.privateKey, address: "10.13.13.2", serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820" }));
+    assert.notEqual(client.fingerprint, deployDigests(peerConf({ privateKey: peer.privateKey, address: "10.13.13.2", serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820", allowedIps: ["10.0.0.0/8"] })).fingerprint, "AllowedIPs of a client are routes");
+  });
+
+  it("install: valid sh, every payload valid sh, converges at once; the conf travels on stdin only", () => {
     assert.equal(spawnSync("sh", ["-n", "-c", script]).status, 0);
-    const r = run(k.publicKey, "51820");
+    const r = run(script);
     assert.equal(r.status, 0, r.stderr);
     assert.ok(r.ms < 2000, `converged at once (${r.ms} ms): no payload failed and forced a retry`);
     assert.match(r.stdout, /wg0 up in wg-test with public key/);
-    assert.match(r.calls, /wg-quick strip wg0/);
-    assert.ok(!r.calls.includes("PrivateKey") && !r.stdout.includes("secret"), "the conf travels on stdin only");
+    assert.ok(!r.calls.includes("PrivateKey") && !r.stdout.includes("secret"));
   });
 
-  it("fails loudly, naming the key it saw, when the interface reports another key", () => {
+  it("install fails loudly: another key, peers not applied, no default route, a rejected conf (at once)", () => {
     const other = generateKeyPair().publicKey;
-    const r = run(other, "51820");
+    let r = run(script, { FAKE_PK: other });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, new RegExp(`reports public key ${other.replace(/[+/]/g, "\\$&")}, expected`));
-  });
-
-  it("fails at once, with wg-quick's words, when the conf is rejected (no waiting out the timeout)", () => {
-    const r = run(k.publicKey, "51820", "Name or service not known: `vpn.example.com:51820'\nConfiguration parsing error");
+    r = run(script, { FAKE_DIGEST: "0".repeat(64) });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /its peers differ from the conf/);
+    r = run(script, { FAKE_NO_ROUTE: "1" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /no default route/);
+    r = run(script, { FAKE_UP_ERROR: "Name or service not known: `vpn.example.com:51820'\nConfiguration parsing error" });
     assert.notEqual(r.status, 0);
     assert.ok(r.ms < 2000, `${r.ms} ms`);
     assert.match(r.stderr, /the conf was rejected: Name or service not known: `vpn\.example\.com:51820'/);
   });
 
-  it("refuses values that would break out of the script", () => {
-    assert.throws(() => applyScript({ interfaceName: "wg0; reboot", expectedPublicKey: k.publicKey }), (e: WgKitError) => e.rule === "interface-name");
-    assert.throws(() => applyScript({ interfaceName: "wg0", expectedPublicKey: "$(id)" }), (e: WgKitError) => e.rule === "key-format");
-    assert.throws(() => applyScript({ interfaceName: "wg0", expectedPublicKey: k.publicKey, expectedAddresses: ["10.0.0.1/24'"] }), (e: WgKitError) => e.rule === "cidr");
+  it("seed: writes through a throwaway container with no network; valid sh", () => {
+    const seed = seedScript("wg0", digests);
+    const r = run(seed);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.calls, /^run --rm -i --network none --entrypoint sh -v wg-config:\/config img -c umask 077/m);
+  });
+
+  it("refuses values that would break out of the scripts", () => {
+    assert.throws(() => applyScript({ interfaceName: "wg0; reboot", expectedPublicKey: server.publicKey, digests }), (e: WgKitError) => e.rule === "interface-name");
+    assert.throws(() => applyScript({ interfaceName: "wg0", expectedPublicKey: "$(id)", digests }), (e: WgKitError) => e.rule === "key-format");
+    assert.throws(() => applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, digests: { ...digests, fingerprint: "x'; reboot" } }), (e: WgKitError) => e.rule === "sha256");
+    assert.throws(() => seedScript("wg0", { ...digests, fingerprint: "$(id)" }), (e: WgKitError) => e.rule === "sha256");
   });
 });

@@ -63,17 +63,6 @@ describe("e2e infrastructure smoke test", function () {
     const tApply = Date.now();
     const image = new docker.RemoteImage("wg-image", { name: standinImage(), keepLocally: true });
     const volume = new docker.Volume("wg-config", {});
-    const container = new docker.Container("wg-server", {
-      image: image.imageId,
-      capabilities: { adds: ["NET_ADMIN"] },
-      sysctls: { "net.ipv4.conf.all.src_valid_mark": "1" },
-      devices: [{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun" }],
-      ports: [{ internal: 51820, external: hostPort, protocol: "udp" }],
-      volumes: [{ volumeName: volume.name, containerPath: "/config" }],
-      envs: ["PUID=1000", "PGID=1000", "TZ=Etc/UTC", "USE_COREDNS=true"],
-      restart: "unless-stopped",
-      labels: [{ label: "org.wgkit.role", value: "smoke-server" }],
-    });
     const serverConf = pulumi.secret(
       [
         "[Interface]",
@@ -91,9 +80,25 @@ describe("e2e infrastructure smoke test", function () {
         "",
       ].join("\n"),
     );
-    const up = new command.local.Command("wg-up", {
-      create: pulumi.interpolate`docker exec -i ${container.name} sh -c 'umask 077 && mkdir -p /config/wg_confs && cat > /config/wg_confs/wg0.conf && wg-quick up wg0 && wg show wg0 public-key'`,
+    // The image, started without a conf, deletes the container's default route: write the conf
+    // into the volume first (a throwaway container), as wgkit does; the image brings it up itself.
+    const seed = new command.local.Command("wg-seed", {
+      create: pulumi.interpolate`docker run --rm -i --network none --entrypoint sh -v ${volume.name}:/config ${image.imageId} -c 'umask 077 && mkdir -p /config/wg_confs && cat > /config/wg_confs/wg0.conf'`,
       stdin: serverConf,
+    });
+    const container = new docker.Container("wg-server", {
+      image: image.imageId,
+      capabilities: { adds: ["NET_ADMIN"] },
+      sysctls: { "net.ipv4.conf.all.src_valid_mark": "1" },
+      devices: [{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun" }],
+      ports: [{ internal: 51820, external: hostPort, protocol: "udp" }],
+      volumes: [{ volumeName: volume.name, containerPath: "/config" }],
+      envs: ["PUID=1000", "PGID=1000", "TZ=Etc/UTC", "USE_COREDNS=true"],
+      restart: "unless-stopped",
+      labels: [{ label: "org.wgkit.role", value: "smoke-server" }],
+    }, { dependsOn: [seed] });
+    const up = new command.local.Command("wg-up", {
+      create: pulumi.interpolate`for i in $(seq 50); do docker exec ${container.name} wg show wg0 public-key 2>/dev/null && exit 0; sleep 0.2; done; exit 1`,
     });
 
     const [name, networkDatas, ports, publicKeyFromContainer] = await mocks.value(

@@ -1,7 +1,40 @@
+import { createHash } from "crypto";
 import { check } from "./WgKitError";
-import { checkCidr, checkEach, checkInterfaceName, checkPort } from "./Validation";
+import { checkInterfaceName, checkPort } from "./Validation";
 import { checkKey } from "./Key";
 import { CONF_DIR } from "./ContainerSpec";
+import { normalizeWgQuick, renderWgQuick, WgQuickConf } from "./WgQuick";
+import { cidrsOverlap, parseCidr } from "./AllowedIPs";
+
+/**
+ * What decides how a new conf reaches a running interface. `wg syncconf`
+ * changes peers live but nothing else: not the [Interface] section (addresses,
+ * MTU, DNS, Table, FwMark, hooks such as the kill switch) and not the routes
+ * wg-quick adds for AllowedIPs outside the interface's own subnets. The
+ * fingerprint covers exactly those; when it changes the interface is
+ * restarted, otherwise peers are synced live.
+ */
+export interface DeployDigests {
+  /** sha256 of the [Interface] section plus the routed AllowedIPs not inside the interface's subnets. */
+  fingerprint: string;
+  /** sha256 of the sorted peer public keys, one per line: what `wg show <iface> peers` must list. */
+  peersDigest: string;
+}
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
+
+export function deployDigests(model: WgQuickConf): DeployDigests {
+  const conf = normalizeWgQuick(model);
+  const own = conf.interface.address.map((a) => parseCidr(a, "address"));
+  const inside = (cidr: string) => {
+    const c = parseCidr(cidr, "allowedIps");
+    return own.some((o) => o.addr.kind() === c.addr.kind() && o.prefix <= c.prefix && cidrsOverlap(o, c));
+  };
+  const routes = [...new Set(conf.peers.flatMap((p) => p.allowedIps).filter((a) => !inside(a)))].sort();
+  const iface = renderWgQuick({ interface: conf.interface, peers: [] });
+  const keys = conf.peers.map((p) => p.publicKey).sort();
+  return { fingerprint: sha256(`${iface}\nroutes=${routes.join(",")}`), peersDigest: sha256(keys.map((k) => `${k}\n`).join("")) };
+}
 
 export interface ApplyScriptInput {
   /** Tunnel interface, e.g. wg0; the conf goes to /config/wg_confs/<iface>.conf. */
@@ -10,20 +43,48 @@ export interface ApplyScriptInput {
   expectedPublicKey: string;
   /** The listen port it must report (omit for clients with a random port). */
   expectedListenPort?: number;
-  /** Interface addresses (CIDRs) the conf sets; when they changed, the interface is restarted (syncconf cannot change addresses). */
-  expectedAddresses?: string[];
+  /** From deployDigests of the conf on stdin. */
+  digests: DeployDigests;
   /** Seconds to wait for the interface (default 60). */
   timeoutSeconds?: number;
 }
 
+const HEX64 = /^[0-9a-f]{64}$/;
+
+/** The shell that writes conf (stdin) and fingerprint atomically, mode 0600, into /config/wg_confs. */
+function writeConfPayload(iface: string, fingerprint: string): string {
+  const conf = `${CONF_DIR}/${iface}.conf`;
+  return `umask 077; mkdir -p ${CONF_DIR} && cat > ${conf}.wgkit-new && chmod 600 ${conf}.wgkit-new && mv -f ${conf}.wgkit-new ${conf} && echo ${fingerprint} > ${CONF_DIR}/.${iface}.wanted`;
+}
+
 /**
- * Shell script run on the deploying machine (`docker exec` into the
- * container named by $WGKIT_CONTAINER). It reads the conf on stdin, writes it
- * with mode 0600 atomically, applies it live with `wg syncconf` when the
- * interface is up (peers change without a restart) or brings it up with
- * `wg-quick up`, then waits until the interface reports the expected public
- * key and port. It never prints the conf or any key but the public one.
- * Failures end with one actionable line.
+ * Shell run on the deploying machine before the container exists: writes the
+ * conf into the /config volume (or host path) named by $WGKIT_CONFIG with a
+ * throwaway container of $WGKIT_IMAGE, so the image finds it at its very
+ * first start and brings the tunnel up itself. (Started without a conf, the
+ * image deletes the container's default route.)
+ */
+export function seedScript(interfaceName: string, digests: DeployDigests): string {
+  const iface = checkInterfaceName(interfaceName, "interfaceName");
+  check(HEX64.test(digests.fingerprint), "fingerprint", "sha256", "must be a sha256 hex digest");
+  return `set -eu
+docker run --rm -i --network none --entrypoint sh -v "\${WGKIT_CONFIG:?WGKIT_CONFIG is not set}:/config" "\${WGKIT_IMAGE:?WGKIT_IMAGE is not set}" \\
+  -c '${writeConfPayload(iface, digests.fingerprint)} && cp ${CONF_DIR}/.${iface}.wanted ${CONF_DIR}/.${iface}.running' \\
+  || { echo "wgkit: could not write the conf into $WGKIT_CONFIG with $WGKIT_IMAGE" >&2; exit 1; }
+echo "wgkit: conf seeded into $WGKIT_CONFIG"
+`;
+}
+
+/**
+ * Shell script run on the deploying machine (`docker exec` into the container
+ * named by $WGKIT_CONTAINER). It reads the conf on stdin and writes it with
+ * mode 0600 atomically; when only peers changed it applies them live with
+ * `wg syncconf`, when the interface section or routes changed (fingerprint)
+ * it restarts the interface, and when the interface is down it brings it up.
+ * Then it waits until the interface reports the expected public key, port and
+ * exactly the expected peers, and the container still has a default route.
+ * It never prints the conf or any key but the public one. Failures end with
+ * one actionable line; a conf the tools reject fails at once.
  */
 export function applyScript(input: ApplyScriptInput): string {
   const iface = checkInterfaceName(input.interfaceName, "interfaceName");
@@ -31,10 +92,11 @@ export function applyScript(input: ApplyScriptInput): string {
   if (input.expectedListenPort !== undefined) checkPort(input.expectedListenPort, "expectedListenPort");
   const timeout = input.timeoutSeconds ?? 60;
   check(Number.isInteger(timeout) && timeout > 0 && timeout <= 3600, "timeoutSeconds", "range", "must be 1–3600");
-  const conf = `${CONF_DIR}/${iface}.conf`;
-  const addrs = checkEach(input.expectedAddresses, "expectedAddresses", (v, f) => checkCidr(v, f));
-  const addrCheck = addrs.map((a) => `ip -o addr show dev ${iface} | grep -q -w -F ${a}`).join(" && ") || "true";
-  // Everything interpolated below is validated above (interface-name charset, base64 key, integer port).
+  const { fingerprint, peersDigest } = input.digests;
+  check(HEX64.test(fingerprint) && HEX64.test(peersDigest), "digests", "sha256", "must be sha256 hex digests");
+  const running = `${CONF_DIR}/.${iface}.running`;
+  const portOk = input.expectedListenPort !== undefined ? ` && [ "$port" = "${input.expectedListenPort}" ]` : "";
+  // Everything interpolated below is validated above (interface-name charset, base64 key, integer port, hex digests).
   return `set -eu
 c="\${WGKIT_CONTAINER:?WGKIT_CONTAINER is not set}"
 fail() { echo "wgkit: $*" >&2; exit 1; }
@@ -43,25 +105,32 @@ until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; d
   t=$((t+1)); [ $t -le ${timeout} ] || fail "container $c is not running after ${timeout}s: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
   sleep 1
 done
-docker exec -i "$c" sh -c 'umask 077; mkdir -p ${CONF_DIR} && cat > ${conf}.wgkit-new && chmod 600 ${conf}.wgkit-new && mv -f ${conf}.wgkit-new ${conf}' \\
-  || fail "could not write ${conf} in $c"
-out=$(docker exec "$c" sh -c '
-  if ip link show ${iface} >/dev/null 2>&1 && ! { ${addrCheck}; }; then wg-quick down ${iface}; fi
-  if ip link show ${iface} >/dev/null 2>&1; then
-    wg-quick strip ${iface} > /run/${iface}.wgkit-strip && wg syncconf ${iface} /run/${iface}.wgkit-strip; rc=$?; rm -f /run/${iface}.wgkit-strip; exit $rc
+docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
+apply() {
+  docker exec "$c" sh -c '
+  if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
+    wg-quick strip ${iface} > /run/${iface}.wgkit-strip && wg syncconf ${iface} /run/${iface}.wgkit-strip; rc=$?; rm -f /run/${iface}.wgkit-strip
+    [ $rc -eq 0 ] || { echo "wg syncconf failed"; exit $rc; }
   else
-    wg-quick up ${iface}
-  fi' 2>&1) || true
+    if ip link show ${iface} >/dev/null 2>&1; then wg-quick down ${iface}; fi
+    wg-quick up ${iface} || exit $?
+  fi
+  echo ${fingerprint} > ${running}' 2>&1
+}
+out=$(apply) || true
 # A conf the tools reject will not get better by waiting: fail at once with their words.
 case "$out" in
-  *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*)
-    fail "${iface} in $c: the conf was rejected: $(printf '%s' "$out" | grep -v -E '^\[#\]' | tr '\n' ' ' | head -c 400)" ;;
+  *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*|*"wg syncconf failed"*)
+    fail "${iface} in $c: the conf was rejected: $(printf '%s' "$out" | grep -v -E '^\\[#\\]' | tr '\\n' ' ' | head -c 400)" ;;
 esac
 t=0
 while :; do
   pk=$(docker exec "$c" wg show ${iface} public-key 2>/dev/null || true)
   port=$(docker exec "$c" wg show ${iface} listen-port 2>/dev/null || true)
-  if [ "$pk" = "${input.expectedPublicKey}" ]${input.expectedListenPort !== undefined ? ` && [ "$port" = "${input.expectedListenPort}" ]` : ""}; then
+  if [ "$pk" = "${input.expectedPublicKey}" ]${portOk}; then
+    digest=$(docker exec "$c" sh -c 'wg show ${iface} peers | sort | sha256sum' 2>/dev/null | cut -c1-64)
+    [ "$digest" = "${peersDigest}" ] || fail "${iface} in $c is up but its peers differ from the conf (wg syncconf did not apply it); run pulumi up again or restart the container"
+    docker exec "$c" ip route show default | grep -q . || fail "${iface} is up in $c but the container has no default route (the image deletes it when it starts without a conf or a conf fails); restart the container"
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0
   fi
   t=$((t+1))
@@ -72,8 +141,8 @@ while :; do
     [ -n "$pk" ] && fail "${iface} in $c reports public key $pk, expected ${input.expectedPublicKey}${input.expectedListenPort !== undefined ? ` and port ${input.expectedListenPort} (got $port)` : ""}"
     fail "${iface} is not up in $c after ${timeout}s; wg-quick said: $(printf '%s' "$out" | tail -n 3 | tr '\\n' ' ' | head -c 400)"
   fi
-  # The image may still be starting (it brings confs up itself); retry bringing it up.
-  if [ $((t % 10)) -eq 0 ]; then out=$(docker exec "$c" sh -c 'ip link show ${iface} >/dev/null 2>&1 || wg-quick up ${iface}' 2>&1 || true); fi
+  # The image may still be starting (it brings confs up itself); try again now and then.
+  if [ $((t % 10)) -eq 0 ]; then out=$(apply || true); fi
   sleep 1
 done
 `;

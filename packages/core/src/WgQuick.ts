@@ -156,9 +156,13 @@ const PEER_KEYS: Record<string, (p: WgPeer, v: string, f: string) => void> = {
   persistentkeepalive: (p, v, f) => { p.persistentKeepalive = v === "off" ? 0 : toInt(v, f); },
 };
 
-/** The key of a line as far as it looks like a key name (never more: the rest may be secret). */
+/**
+ * The key of a line, only when it looks like a key name: letters, at most 24 (every wg-quick key
+ * is). Anything else — e.g. a pasted base64 key before its `=` — is not shown: it may be secret.
+ */
 function keyName(line: string, eq: number): string {
-  return JSON.stringify(/^[A-Za-z][A-Za-z0-9]{0,31}/.exec(line.slice(0, eq).trim())?.[0] ?? "?");
+  const k = line.slice(0, eq).trim();
+  return /^[A-Za-z]{1,24}$/.test(k) ? JSON.stringify(k) : "(not shown: it does not look like a key name)";
 }
 
 function splitList(v: string): string[] {

@@ -66,6 +66,8 @@ export class ClientTunnel extends pulumi.ComponentResource {
       hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace, ipv6: args.ipv6 ?? true, interfaceName: iface,
       ports: (args.publishPorts ?? []).map((p) => ({ internal: p.internal, external: p.external ?? p.internal, protocol: p.protocol ?? "tcp" })),
       networks: args.networks,
+      conf: this.config,
+      dockerHost: args.dockerHost,
       labels: { "wgkit.role": "client" },
     }, { parent: this });
     this.container = c.container;
@@ -78,7 +80,6 @@ export class ClientTunnel extends pulumi.ComponentResource {
       interfaceName: iface,
       expectedPublicKey: this.publicKey,
       expectedListenPort: undefined,
-      expectedAddresses: this.addresses,
       dockerHost: args.dockerHost,
     }, { parent: this });
 

@@ -1,43 +1,72 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { applyScript } from "@wgkit/core";
+import { applyScript, deployDigests, parseWgQuick, seedScript } from "@wgkit/core";
 
-export interface ConfInstallArgs {
+/** Where and how to reach the engine; conf is the rendered conf (secret), passed on stdin only. */
+interface ConfTarget {
+  conf: pulumi.Input<string>;
+  interfaceName: string;
+  /** DOCKER_HOST for a remote engine (same value as the Docker provider's host). */
+  dockerHost?: pulumi.Input<string>;
+}
+
+export interface ConfSeedArgs extends ConfTarget {
+  /** Volume name or host path mounted at /config. */
+  config: pulumi.Input<string>;
+  /** Image (id) to run the one-shot writer with. */
+  image: pulumi.Input<string>;
+}
+
+export interface ConfInstallArgs extends ConfTarget {
   /** Container name or id to `docker exec` into. */
   container: pulumi.Input<string>;
   /** Changes here (a replaced container) re-run the install. */
   containerId: pulumi.Input<string>;
-  /** The rendered conf (secret): passed on stdin, never in argv, env or logs. */
-  conf: pulumi.Input<string>;
-  interfaceName: string;
   expectedPublicKey: pulumi.Input<string>;
   expectedListenPort?: number;
-  expectedAddresses?: pulumi.Input<string[]>;
-  /** DOCKER_HOST for a remote engine (same value as the Docker provider's host). */
-  dockerHost?: pulumi.Input<string>;
   timeoutSeconds?: number;
+}
+
+const digestsOf = (conf: pulumi.Input<string>) => pulumi.unsecret(pulumi.output(conf).apply((c) => deployDigests(parseWgQuick(c))));
+
+function commandEnv(base: Record<string, pulumi.Input<string>>, dockerHost?: pulumi.Input<string>): Record<string, pulumi.Input<string>> {
+  return dockerHost === undefined ? base : { ...base, DOCKER_HOST: dockerHost };
+}
+
+/**
+ * Writes the conf into /config before the container first starts, so the
+ * image brings the tunnel up itself (started without a conf, the image
+ * deletes the container's default route). Re-runs when the conf changes.
+ */
+export function confSeed(name: string, args: ConfSeedArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
+  return new command.local.Command(name, {
+    create: digestsOf(args.conf).apply((d) => seedScript(args.interfaceName, d)),
+    interpreter: ["/bin/sh", "-c"],
+    environment: commandEnv({ WGKIT_CONFIG: args.config, WGKIT_IMAGE: args.image }, args.dockerHost),
+    stdin: pulumi.secret(args.conf),
+    logging: "stdoutAndStderr",
+  }, { ...opts, additionalSecretOutputs: ["stdin"] });
 }
 
 /**
  * Writes a conf into the running container and converges the interface to it
- * (`wg syncconf` live, or `wg-quick up`), then checks the interface reports
- * the expected public key and port. Runs on create, on any conf change and
- * whenever the container is replaced — never replaces the container itself.
+ * (`wg syncconf` live when only peers changed, a restart of the interface
+ * when its own section or routes changed), then checks public key, port,
+ * peers and default route. Runs on create, on any conf change and whenever
+ * the container is replaced — never replaces the container itself.
  */
 export function confInstall(name: string, args: ConfInstallArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
-  const script = pulumi.all([args.expectedPublicKey, args.expectedAddresses ?? []]).apply(([pk, addrs]) => applyScript({
+  const script = pulumi.all([args.expectedPublicKey, digestsOf(args.conf)]).apply(([pk, digests]) => applyScript({
     interfaceName: args.interfaceName,
     expectedPublicKey: pk,
     expectedListenPort: args.expectedListenPort,
-    expectedAddresses: addrs,
+    digests,
     timeoutSeconds: args.timeoutSeconds,
   }));
-  const environment: Record<string, pulumi.Input<string>> = { WGKIT_CONTAINER: args.container };
-  if (args.dockerHost !== undefined) environment.DOCKER_HOST = args.dockerHost;
   return new command.local.Command(name, {
     create: script,
     interpreter: ["/bin/sh", "-c"],
-    environment,
+    environment: commandEnv({ WGKIT_CONTAINER: args.container }, args.dockerHost),
     stdin: pulumi.secret(args.conf),
     triggers: [args.containerId],
     logging: "stdoutAndStderr",

@@ -78,14 +78,16 @@ export class SiteLink extends pulumi.ComponentResource {
       if (site.dockerHost !== undefined) {
         childOpts.provider = new docker.Provider(`${cname}-docker`, { host: site.dockerHost }, { parent: this });
       }
+      const config = pulumi.secret(built.apply((b) => renderWgQuick(side === "A" ? b.a : b.b)));
       const c = wireGuardContainer(cname, {
         puid: site.puid, pgid: site.pgid, tz: site.tz, image: site.image, configPath: site.configPath,
         hostModulesLoaded: site.hostModulesLoaded, userspace: site.userspace,
         ports: [{ internal: CONTAINER_PORT, external: site.publishPort ?? CONTAINER_PORT, protocol: "udp" }],
         networks: site.networks,
+        conf: config,
+        dockerHost: site.dockerHost,
         labels: { "wgkit.role": `site-${side.toLowerCase()}` },
       }, childOpts);
-      const config = pulumi.secret(built.apply((b) => renderWgQuick(side === "A" ? b.a : b.b)));
       const address = pulumi.unsecret(built.apply((b) => (side === "A" ? b.addressA : b.addressB)));
       const install = confInstall(`${cname}-install`, {
         container: c.container.name,
@@ -94,7 +96,6 @@ export class SiteLink extends pulumi.ComponentResource {
         interfaceName: "wg0",
         expectedPublicKey: keys.publicKey,
         expectedListenPort: CONTAINER_PORT,
-        expectedAddresses: pulumi.unsecret(built.apply((b) => (side === "A" ? b.a : b.b).interface.address)),
         dockerHost: site.dockerHost,
       }, { parent: this });
       const network = site.networks?.[0];

@@ -170,6 +170,8 @@ export class WireGuardServer extends pulumi.ComponentResource {
       useCoreDns: true,
       ports: [{ internal: CONTAINER_PORT, external: args.serverPort ?? CONTAINER_PORT, protocol: "udp" }],
       networks: args.networks,
+      conf: this.config,
+      dockerHost: args.dockerHost,
       labels: { "wgkit.role": "server" },
     }, { parent: this });
     this.container = c.container;
@@ -180,7 +182,6 @@ export class WireGuardServer extends pulumi.ComponentResource {
       interfaceName: IFACE,
       expectedPublicKey: this.publicKey,
       expectedListenPort: CONTAINER_PORT,
-      expectedAddresses: plan.apply(serverInterfaceAddresses),
       dockerHost: args.dockerHost,
       timeoutSeconds: args.readyTimeoutSeconds,
     }, { parent: this });

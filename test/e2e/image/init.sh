@@ -99,7 +99,10 @@ if [[ ${USE_COREDNS:-false} == true ]]; then
 fi
 
 if ((${#confs[@]} == 0)); then
-  log "no confs in $CONF_DIR yet; waiting (docker exec ... wg-quick up wg0 later)"
+  # As the real image's client mode does: no tunnel conf at start means no default route.
+  log "**** no valid tunnel confs found in $CONF_DIR; deleting the default route ****"
+  ip route del default 2>/dev/null || true
+  ip -6 route del default 2>/dev/null || true
 else
   raised=()
   for f in "${confs[@]}"; do
