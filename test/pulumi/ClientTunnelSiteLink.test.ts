@@ -30,6 +30,7 @@ describe("ClientTunnel (SDK mocks)", () => {
     assert.ok(conf.interface.preUp.some((h) => h.includes("-d 203.0.113.0/24") && h.includes("REJECT")));
     assert.ok(!conf.interface.postDown.some((h) => h.includes("REJECT")), "the kill switch survives wg-quick down");
     assert.equal(conf.interface.fwMark, "0xca6c");
+    assert.equal(conf.interface.postUp.at(-1), "ip -6 rule add fwmark 0xca6c table main", "WireGuard's own packets take the main table, added last = highest priority");
     assert.equal(await value(t.publicKey), me.publicKey);
     assert.equal(await pulumi.isSecret(t.config), true);
     assert.match(await value(t.networkMode), /^container:vpn_id$/);
@@ -38,6 +39,15 @@ describe("ClientTunnel (SDK mocks)", () => {
     const c = m.byType("docker:index/container:Container")[0].inputs;
     assert.deepEqual(c.ports, [{ internal: 8080, external: 8080, protocol: "tcp" }]);
     assert.ok(!c.envs.some((e: string) => e.startsWith("PEERS")));
+  });
+
+  it("split tunnel with the conf's DNS: the resolvers go through the tunnel (no DNS leak)", async () => {
+    useMocks(new RecordingMocks());
+    const t = new ClientTunnel("vpn2", { config: providerConf, table: "55111", routeDestinations: ["203.0.113.0/24"] });
+    const conf = parseWgQuick(await value(t.config));
+    assert.deepEqual(conf.interface.dns, ["10.64.0.1"]);
+    assert.ok(conf.interface.postUp.includes("ip rule add to 10.64.0.1/32 table 55111"));
+    await settle();
   });
 
   it("rejects provider confs that would run hooks, and split-tunnel options without a table", () => {

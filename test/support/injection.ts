@@ -142,7 +142,7 @@ const link = (patch: (s: SiteLinkSpec) => void) => {
 };
 
 /** Hook lines wgkit itself renders: iptables/ip rule commands with fixed words and validated CIDRs only. */
-export const SAFE_HOOK = new RegExp(`^(ip6?tables [-A-Za-z0-9 %+_.=!/:|>&]+|ip( -6)? rule (add|del) (from|to) [0-9a-fA-F.:/]+ table [0-9]+|${[ENDPOINTS_SAVE, ENDPOINTS_RESTORE].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`);
+export const SAFE_HOOK = new RegExp(`^(ip6?tables [-A-Za-z0-9 %+_.=!/:|>&]+|ip( -6)? rule (add|del) ((from|to) [0-9a-fA-F.:/]+ table [0-9]+|fwmark 0xca6c table main)|${[ENDPOINTS_SAVE, ENDPOINTS_RESTORE].map((h) => h.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})$`);
 
 export const componentTargets: InjectionTarget[] = [
   { name: "WireGuardServer.serverUrl", render: (s) => serverPipeline(srvSpec((x) => { x.serverUrl = s; })) },

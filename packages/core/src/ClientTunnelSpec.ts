@@ -1,10 +1,10 @@
 import { check } from "./WgKitError";
 import { parseWgQuick, WgQuickConf } from "./WgQuick";
 import { Cidr, parseAllowedIps, parseCidr } from "./AllowedIPs";
-import { checkDnsEntry, checkEach, checkInterfaceName, checkPort, checkTable } from "./Validation";
+import { checkDnsEntry, checkEach, checkInterfaceName, checkPort, checkTable, isIp } from "./Validation";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 
-/** FwMark wgkit sets when the kill switch is on, so WireGuard's own packets are told apart. */
+/** FwMark wgkit sets for split tunnels and the kill switch, so WireGuard's own packets are told apart. */
 export const KILL_SWITCH_FWMARK = "0xca6c";
 
 /** A port the tunnel container publishes for containers that share its network namespace. */
@@ -74,6 +74,9 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
   return conf;
 }
 
+/** Whether wg-quick will route IPv6 for this conf (then the IPv6 rules are needed and work). */
+const usesIpv6 = (conf: WgQuickConf) => [...conf.interface.address, ...conf.peers.flatMap((p) => p.allowedIps)].some((a) => a.includes(":"));
+
 const tool = (c: Cidr) => (c.addr.kind() === "ipv4" ? "" : " -6");
 const ipt = (c: Cidr | "4" | "6") => (c === "4" ? "iptables" : c === "6" ? "ip6tables" : c.addr.kind() === "ipv4" ? "iptables" : "ip6tables");
 
@@ -90,11 +93,19 @@ export function buildClientConf(spec: ClientTunnelSpec): WgQuickConf {
   const split = spec.table !== undefined;
   if (split) {
     i.table = spec.table;
+    // WireGuard's own packets carry this mark and always use the main table (the rule added
+    // last gets the highest priority), so a destination that covers the endpoint cannot loop.
+    i.fwMark = KILL_SWITCH_FWMARK;
     const own = i.address.map((a) => parseCidr(a.replace(/\/\d+$/, ""), "config.address"));
+    // The conf's resolvers are reached through the tunnel too: no lookups leak outside it.
+    const resolvers = i.dns.filter((d) => isIp(d)).map((d) => parseCidr(d, "dns"));
     const rules = [
       ...own.map((c) => `ip${tool(c)} rule add from ${c.addr} table ${spec.table}`),
       ...parseAllowedIps(spec.routeSources, "routeSources").map((s) => parseCidr(s, "routeSources")).map((c) => `ip${tool(c)} rule add from ${c.cidr} table ${spec.table}`),
       ...parseAllowedIps(spec.routeDestinations, "routeDestinations").map((s) => parseCidr(s, "routeDestinations")).map((c) => `ip${tool(c)} rule add to ${c.cidr} table ${spec.table}`),
+      ...resolvers.map((c) => `ip${tool(c)} rule add to ${c.cidr} table ${spec.table}`),
+      `ip rule add fwmark ${KILL_SWITCH_FWMARK} table main`,
+      ...(usesIpv6(conf) ? [`ip -6 rule add fwmark ${KILL_SWITCH_FWMARK} table main`] : []),
     ];
     i.postUp.push(...rules);
     i.postDown.push(...rules.map((r) => r.replace(" rule add ", " rule del ")));
