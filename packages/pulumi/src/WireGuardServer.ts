@@ -1,4 +1,3 @@
-import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
@@ -186,13 +185,13 @@ export class WireGuardServer extends pulumi.ComponentResource {
       timeoutSeconds: args.readyTimeoutSeconds,
     }, { parent: this });
 
-    // Read-only: re-runs on every `pulumi up` (a fresh trigger per evaluation) to refresh the status.
+    // Read-only and refreshed on every `pulumi up` and preview: an invoke, not a resource, so it
+    // never shows up as a change. It waits for the install step (dependsOn).
     const statusEnv: Record<string, pulumi.Input<string>> = { WGKIT_CONTAINER: c.container.name };
     if (args.dockerHost !== undefined) statusEnv.DOCKER_HOST = args.dockerHost;
-    const dump = new command.local.Command(`${name}-status`, {
-      create: statusCommand(IFACE),
+    const dump = command.local.runOutput({
+      command: statusCommand(IFACE),
       environment: statusEnv,
-      triggers: [crypto.randomUUID(), this.install.stdout],
       logging: "none",
     }, { parent: this, dependsOn: [this.install] });
     this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => this.peers[n].publicKey))])

@@ -641,7 +641,15 @@ export class EngineMocks implements pulumi.runtime.Mocks {
     }
   }
 
-  call(args: MockCallArgs): Record<string, any> {
+  /** Invokes: `command:local:run` really runs (read-only status steps use it); others echo their args. */
+  async call(args: MockCallArgs): Promise<Record<string, any>> {
+    if (args.token === "command:local:run") {
+      const i = unwrapSecrets(args.inputs ?? {});
+      const interpreter: string[] = i.interpreter ?? ["/bin/sh", "-c"];
+      const r = await runAsync(interpreter[0], [...interpreter.slice(1), i.command], { input: i.stdin, env: { ...process.env, ...(i.environment ?? {}) }, cwd: i.dir, timeoutMs: this.commandTimeoutMs });
+      if (r.status !== 0) throw new Error(`command:local:run failed (exit ${r.status}): ${r.stderr}`);
+      return { ...i, stdout: stripOneNewline(r.stdout), stderr: stripOneNewline(r.stderr) };
+    }
     return args.inputs;
   }
 
