@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
-import { generateKeyPair, parseWgShowDump, peerStatus, statusCommand } from "@wgkit/core";
+import { execFileSync } from "child_process";
+import { generateKeyPair, parseWgShowDump, peerStatus, renderWgQuick, serverConf, statusCommand } from "@wgkit/core";
+import { ScratchInterface, wgQuickStrip } from "../support/wgTools";
 
 describe("WgShow: status from `wg show dump`", () => {
   const a = generateKeyPair(), b = generateKeyPair(), s = generateKeyPair();
@@ -18,6 +20,27 @@ describe("WgShow: status from `wg show dump`", () => {
     assert.deepEqual(st.alice, { present: true, latestHandshake: 1764130000, rxBytes: 1234, txBytes: 5678, endpoint: "198.51.100.2:40000" });
     assert.equal(st.bob.endpoint, "");
     assert.equal(st.gone.present, false);
+  });
+
+  it("reads a real `wg show dump` (oracle: a wireguard-go interface)", () => {
+    const scratch = new ScratchInterface("s");
+    try {
+      const conf = renderWgQuick(serverConf({ privateKey: s.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [
+        { publicKey: a.publicKey, presharedKey: generateKeyPair().publicKey, address: "10.13.13.2", persistentKeepalive: 25 },
+        { publicKey: b.publicKey, address: "10.13.13.3", serverAllowedIps: ["192.168.1.0/24"] },
+      ] }));
+      scratch.setconf(wgQuickStrip(conf));
+      const dump = execFileSync("ip", ["netns", "exec", scratch.ns, "wg", "show", scratch.iface, "dump"], { encoding: "utf8" });
+      const d = parseWgShowDump(dump);
+      assert.equal(d.publicKey, s.publicKey);
+      assert.equal(d.listenPort, 51820);
+      const pa = d.peers.find((p) => p.publicKey === a.publicKey)!;
+      assert.equal(pa.persistentKeepalive, 25);
+      assert.deepEqual(d.peers.find((p) => p.publicKey === b.publicKey)!.allowedIps.sort(), ["10.13.13.3/32", "192.168.1.0/24"]);
+      assert.equal(peerStatus(dump, { alice: a.publicKey }).alice.present, true);
+    } finally {
+      scratch.close();
+    }
   });
 
   it("the status pipeline blanks private and preshared keys (run against a fake docker)", () => {
