@@ -50,5 +50,7 @@ describe("WgShow: status from `wg show dump`", () => {
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!r.stdout.includes(priv) && !r.stdout.includes(psk));
     assert.equal(parseWgShowDump(r.stdout).peers[0].publicKey, a.publicKey);
+    const failed = spawnSync("sh", ["-c", `docker() { echo "no such container" >&2; return 1; }; ${statusCommand("wg0")}`], { encoding: "utf8", env: { ...process.env, WGKIT_CONTAINER: "x" } });
+    assert.notEqual(failed.status, 0, "a failed docker exec fails the status step");
   });
 });

@@ -52,7 +52,8 @@ export function parseWgShowDump(text: string): WgShowInterface {
  */
 export function statusCommand(iface: string): string {
   checkInterfaceName(iface, "interfaceName");
-  return `docker exec "$WGKIT_CONTAINER" wg show ${iface} dump | awk -F "\\t" -v OFS="\\t" 'NR==1{$1="(hidden)"} NR>1{$2="(hidden)"} {print}'`;
+  // A failed `docker exec` fails the step (a pipe alone would hide it behind awk's success).
+  return `dump=$(docker exec "$WGKIT_CONTAINER" wg show ${iface} dump) || exit 1; printf '%s\\n' "$dump" | awk -F "\\t" -v OFS="\\t" 'NR==1{$1="(hidden)"} NR>1{$2="(hidden)"} {print}'`;
 }
 
 /** A peer as the running server sees it. */
