@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import {
   buildClientConf, checkClientTunnelSpec, checkName, ClientTunnelSpec, PublishedPort, publicKeyOf, renderWgQuick,
 } from "@wgkit/core";
-import { ContainerArgs } from "./ContainerArgs";
+import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
@@ -62,12 +62,10 @@ export class ClientTunnel extends pulumi.ComponentResource {
     this.addresses = pulumi.unsecret(model.apply((m) => m.interface.address));
 
     const c = wireGuardContainer(name, {
-      puid: args.puid, pgid: args.pgid, tz: args.tz, image: args.image, configPath: args.configPath,
-      hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace, ipv6: args.ipv6 ?? true, interfaceName: iface,
+      ...containerArgsOf(args),
+      ipv6: args.ipv6 ?? true, interfaceName: iface,
       ports: (args.publishPorts ?? []).map((p) => ({ internal: p.internal, external: p.external ?? p.internal, protocol: p.protocol ?? "tcp" })),
-      networks: args.networks,
       conf: this.config,
-      dockerHost: args.dockerHost,
       labels: { "wgkit.role": "client" },
     }, { parent: this });
     this.container = c.container;

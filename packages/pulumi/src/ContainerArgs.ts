@@ -21,3 +21,9 @@ export interface ContainerArgs {
   /** Docker networks to attach the container to (the first is the LAN-facing one). Default: Docker's default bridge. */
   networks?: pulumi.Input<string>[];
 }
+
+/** The ContainerArgs fields of a component's args (their args extend ContainerArgs), for wireGuardContainer. */
+export function containerArgsOf(a: ContainerArgs): ContainerArgs {
+  const { puid, pgid, tz, image, configPath, hostModulesLoaded, userspace, dockerHost, networks } = a;
+  return { puid, pgid, tz, image, configPath, hostModulesLoaded, userspace, dockerHost, networks };
+}

@@ -5,7 +5,7 @@ import {
   buildSiteLink, BuiltSiteLink, checkName, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, SiteLinkMode, SiteLinkSpec, staticRoute,
 } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
-import { ContainerArgs } from "./ContainerArgs";
+import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
@@ -80,12 +80,9 @@ export class SiteLink extends pulumi.ComponentResource {
       }
       const config = pulumi.secret(built.apply((b) => renderWgQuick(side === "A" ? b.a : b.b)));
       const c = wireGuardContainer(cname, {
-        puid: site.puid, pgid: site.pgid, tz: site.tz, image: site.image, configPath: site.configPath,
-        hostModulesLoaded: site.hostModulesLoaded, userspace: site.userspace,
+        ...containerArgsOf(site),
         ports: [{ internal: CONTAINER_PORT, external: site.publishPort ?? CONTAINER_PORT, protocol: "udp" }],
-        networks: site.networks,
         conf: config,
-        dockerHost: site.dockerHost,
         labels: { "wgkit.role": `site-${side.toLowerCase()}` },
       }, childOpts);
       const address = pulumi.unsecret(built.apply((b) => (side === "A" ? b.addressA : b.addressB)));

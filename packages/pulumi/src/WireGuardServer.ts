@@ -7,7 +7,7 @@ import {
   renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, serverInterfaceAddresses, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
 import { keySeed, RUN_ID } from "./KeySeed";
-import { ContainerArgs } from "./ContainerArgs";
+import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { deferred, detach, splitKnown, topLevel } from "./known";
 import { Peer } from "./Peer";
 import { wireGuardContainer } from "./WireGuardContainer";
@@ -161,16 +161,13 @@ export class WireGuardServer extends pulumi.ComponentResource {
       }]))))));
 
     const c = wireGuardContainer(name, {
-      puid: args.puid, pgid: args.pgid, tz: args.tz, image: args.image, configPath: args.configPath,
-      hostModulesLoaded: args.hostModulesLoaded, userspace: args.userspace,
+      ...containerArgsOf(args),
       ipv6: args.subnet6 !== undefined,
       // Always on, as in the image's server mode: if it followed the peers' DNS settings, adding a
       // peer could flip an env var and so replace the container.
       useCoreDns: true,
       ports: [{ internal: CONTAINER_PORT, external: args.serverPort ?? CONTAINER_PORT, protocol: "udp" }],
-      networks: args.networks,
       conf: this.config,
-      dockerHost: args.dockerHost,
       labels: { "wgkit.role": "server" },
     }, { parent: this });
     this.container = c.container;
