@@ -1,5 +1,5 @@
 import * as ipaddr from "ipaddr.js";
-import { check, WgKitError } from "./WgKitError";
+import { check } from "./WgKitError";
 
 /**
  * Field validators. Each takes the value and the field name to report, and

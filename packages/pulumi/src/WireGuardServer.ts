@@ -4,7 +4,7 @@ import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
 import {
   checkName, AddressPlan, buildServerConf, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, peerStatus, PeerStatus, planAddresses, planRemembered,
-  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, serverInterfaceAddresses, ServerSpec, statusCommand, WgKitError,
+  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
 import { keySeed, RUN_ID } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
