@@ -10,7 +10,7 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-  buildClientConf, checkHostPath, checkInterfaceName, checkSplitTable, checkTable, checkUsableSubnet, generateKeyPair, isHostname, isIp,
+  buildClientConf, checkHostPath, checkInterfaceName, checkTunnelInterfaceName, checkSplitTable, checkTable, checkUsableSubnet, generateKeyPair, isHostname, isIp,
   parseWgQuick, peerConf, qrPngBase64, renderWgQuick, tryQrPngBase64, WgKitError,
 } from "@wgkit/core";
 import { checkConfigPathOnLocalEngine } from "@wgkit/pulumi";
@@ -92,11 +92,16 @@ describe("Hardening II (issue 13): iproute2 as the oracle in a scratch namespace
       const made = ip("-o", "link", "show").stdout.split("\n").some((l) => l.split(": ")[1]?.split("@")[0] === n);
       ip("link", "del", "wk13peer");
       let ok = true;
-      try { checkInterfaceName(n, "interfaceName"); } catch { ok = false; }
+      try { checkTunnelInterfaceName(n, "interfaceName"); } catch { ok = false; }
       if (ok) assert.ok(r.status === 0 && made, `${n} accepted, but ip did not create it: ${r.stderr}`);
       if (!(r.status === 0 && made)) misread.push(n);
     }
-    for (const n of misread) throwsRule(() => checkInterfaceName(n, "interfaceName"), "interface-keyword");
+    for (const n of misread) throwsRule(() => checkTunnelInterfaceName(n, "interfaceName"), "interface-keyword");
+    for (const n of misread.filter((x) => x !== "lo")) throwsRule(() => checkInterfaceName(n, "interfaceName"), "interface-keyword");
+    // names the container already has: `ip link add` of an existing name fails
+    assert.notEqual(ip("link", "add", "lo", "type", "veth", "peer", "name", "wk13peer").status, 0);
+    for (const n of ["lo", "eth0", "eth1", "veth3"]) throwsRule(() => checkTunnelInterfaceName(n, "interfaceName"), "interface-keyword");
+    assert.equal(checkInterfaceName("eth0", "uplink"), "eth0", "an existing interface may still be named as such (e.g. an uplink)");
     assert.ok(["up", "down", "help", "dev", "all"].every((n) => misread.includes(n)), `ip misreads the keywords: ${misread.join(",")}`);
   });
 

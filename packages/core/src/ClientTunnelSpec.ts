@@ -1,7 +1,7 @@
 import { check } from "./WgKitError";
 import { parseWgQuick, WgQuickConf } from "./WgQuick";
 import { Cidr, parseCidr, parseSubnetList } from "./AllowedIPs";
-import { checkArgsObject, checkDnsEntry, checkEach, checkInterfaceName, checkPort, checkSplitTable, isIp, RESERVED_TABLES } from "./Validation";
+import { checkArgsObject, checkDnsEntry, checkEach, checkPort, checkTunnelInterfaceName, checkSplitTable, isIp, RESERVED_TABLES } from "./Validation";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 
 /** FwMark wgkit sets for split tunnels and the kill switch, so WireGuard's own packets are told apart. */
@@ -61,7 +61,7 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
         `MTU = ${i.mtu} is below 1280, the IPv6 minimum, and the conf uses IPv6: the kernel would drop IPv6 from the interface`);
     }
   }
-  if (spec.interfaceName !== undefined) checkInterfaceName(spec.interfaceName, "interfaceName");
+  if (spec.interfaceName !== undefined) checkTunnelInterfaceName(spec.interfaceName, "interfaceName");
   if (spec.table !== undefined) checkSplitTable(spec.table, "table");
   for (const f of ["routeDestinations", "routeSources"] as const) {
     if (spec[f] !== undefined) {

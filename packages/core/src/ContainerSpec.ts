@@ -1,5 +1,5 @@
 import { check } from "./WgKitError";
-import { checkEach, checkId, checkInterfaceName } from "./Validation";
+import { checkEach, checkId, checkTunnelInterfaceName } from "./Validation";
 import { checkHostPath, normalizeHostPath } from "./HostPath";
 
 /** The pinned image wgkit provisions by default (client mode, no PEERS). */
@@ -80,7 +80,7 @@ export function checkContainerOptions(o: ContainerOptions, field = ""): void {
 export function containerSpec(o: ContainerOptions): ContainerSpec {
   checkContainerOptions(o);
   const iface = o.interfaceName ?? "wg0";
-  checkInterfaceName(iface, "interfaceName");
+  checkTunnelInterfaceName(iface, "interfaceName");
   const sysctls: Record<string, string> = {
     "net.ipv4.conf.all.src_valid_mark": "1",
     "net.ipv4.ip_forward": "1",

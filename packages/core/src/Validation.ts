@@ -76,19 +76,29 @@ const RESERVED_INTERFACES = new Set([
   "up", "down", "dev", "name", "help", "all", "any", "none", "default", "type", "link", "master", "nomaster", "vrf", "group",
   "netns", "alias", "mtu", "address", "broadcast", "txqueuelen", "qlen", "arp", "multicast", "allmulticast", "promisc", "index",
   "label", "add", "del", "delete", "set", "show", "list", "lst", "change", "replace", "interfaces", "peers", "dump",
-  "lo", "tunl0", "gre0", "gretap0", "erspan0", "sit0", "ip6tnl0", "ip6gre0", "ip_vti0", "ip6_vti0", "bond0", "dummy0", "docker0",
 ]);
+
+/** Interfaces a container (or a host) already has: a tunnel of that name cannot be created. */
+const EXISTING_INTERFACES = new Set(["lo", "tunl0", "gre0", "gretap0", "erspan0", "sit0", "ip6tnl0", "ip6gre0", "ip_vti0", "ip6_vti0", "bond0", "dummy0", "docker0"]);
 
 /**
  * Interface names as the kernel allows them (1–15 of [A-Za-z0-9_=+.-], not '.' or '..'), minus
- * names `ip`/`wg` read as keywords (also any prefix of `help`, which `ip` matches by prefix) and
- * names that clash with the container's own interfaces (`lo`, `eth0`, `eth1`, … one per network).
+ * names `ip`/`wg` read as keywords (also any prefix of `help`, which `ip` matches by prefix).
+ * For an interface wgkit creates, use checkTunnelInterfaceName.
  */
 export function checkInterfaceName(value: string, field: string): string {
   check(typeof value === "string" && /^[A-Za-z0-9_=+.-]{1,15}$/.test(value) && value !== "." && value !== "..",
     field, "interface-name", "must be 1–15 characters of [A-Za-z0-9_=+.-]");
-  check(!RESERVED_INTERFACES.has(value.toLowerCase()) && !"help".startsWith(value.toLowerCase()) && !/^(eth|veth)[0-9]*$/i.test(value),
-    field, "interface-keyword", `${JSON.stringify(value)} is a keyword of ip/wg or an interface the container already has (lo, eth0 …); use e.g. wg0`);
+  check(!RESERVED_INTERFACES.has(value.toLowerCase()) && !"help".startsWith(value.toLowerCase()),
+    field, "interface-keyword", `${JSON.stringify(value)} is a keyword of ip or wg; use e.g. wg0`);
+  return value;
+}
+
+/** The name of a tunnel interface wgkit creates: checkInterfaceName, and not one the container already has (lo, eth0, eth1 …). */
+export function checkTunnelInterfaceName(value: string, field: string): string {
+  checkInterfaceName(value, field);
+  check(!EXISTING_INTERFACES.has(value) && !/^(eth|veth)[0-9]+$/.test(value), field, "interface-keyword",
+    `${JSON.stringify(value)} is an interface the container already has (lo, eth0 … one per network); use e.g. wg0`);
   return value;
 }
 
