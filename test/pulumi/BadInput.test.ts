@@ -146,6 +146,7 @@ const letterTail = "Ab" + K.privateKey.replace(/[^A-Za-z]/g, "").slice(0, 10) + 
 export const HARDENING: Case[] = [
   ...cls("1 host paths", [
     tun({ configPath: "/./etc" }, "configPath", "system-path", "dot segment into /etc"),
+    srv({ configPath: "/var/run/docker.sock.d" }, "configPath", "system-path", "server config path under /var/run"),
     tun({ configPath: "//etc//wg" }, "configPath", "system-path", "doubled slashes into /etc"),
     tun({ configPath: "/var/run/docker" }, "configPath", "system-path", "/var/run (→ /run) tree"),
     tun({ configPath: "/var/lib/docker/volumes/x" }, "configPath", "system-path", "Docker's data root"),
@@ -163,6 +164,9 @@ export const HARDENING: Case[] = [
   ]),
   ...cls("4 late failures", [
     tun({ routeDestinations: "10.0.0.0/8", table: "55111" }, "routeDestinations", "type", "string where a list is expected"),
+    srv({ peers: { a: { serverAllowedIps: "192.168.1.0/24" } } }, "peers.a.serverAllowedIps", "type", "serverAllowedIps as a string"),
+    srv({ allowedIps: "0.0.0.0/0, ::/0" }, "allowedIps", "type", "server allowedIps as a comma string"),
+    peer({ allowedIps: "0.0.0.0/0" }, "allowedIps", "type", "Peer allowedIps as a string"),
     tun({ dns: "1.1.1.1" }, "dns", "type", "dns as a string"),
     tun({ networks: "lan" }, "networks", "type", "networks as a string"),
     site({ lans: "192.168.1.0/24" }, {}, {}, "siteA.lans", "type", "lans as a string"),
@@ -175,6 +179,9 @@ export const HARDENING: Case[] = [
   ]),
   ...cls("5 literals", [
     peer({ endpoint: "0x7f.1:51820" }, "endpoint", "host", "hex IPv4 as a host name"),
+    srv({ serverUrl: "0x7f.1" }, "serverUrl", "host", "serverUrl in hex IPv4 notation"),
+    srv({ serverUrl: "127.1" }, "serverUrl", "host", "serverUrl in two-part IPv4 notation"),
+    srv({ dns: ["AUTO"] }, "dns[0]", "dns-auto", "server dns auto in capitals"),
     peer({ endpoint: "017.0.0.1:51820" }, "endpoint", "host", "octal IPv4 as a host name"),
     peer({ endpoint: "2130706433:51820" }, "endpoint", "host", "IPv4 as one number"),
     peer({ endpoint: "vpn.0x7f:51820" }, "endpoint", "host", "host name ending in a hex number"),
