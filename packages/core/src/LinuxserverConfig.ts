@@ -337,6 +337,7 @@ export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
   const peers: Record<string, AdoptedPeerArgs> = {};
   const files: AdoptionKeyFiles = { serverPrivateKey: serverPriv, peers: {} };
   const device: Record<string, { file: string; dns: string[]; allowedIps: string[]; endpoint?: string; mtu?: number }> = {};
+  const listenPorts: { file: string; port: number }[] = [];
   for (const { keys, peer } of active) {
     const { folder, name } = keys;
     const confFile = join(folder, `${folder}.conf`);
@@ -387,7 +388,7 @@ export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
     }
     for (const k of ["table", "fwMark"] as const) if (ci[k] !== undefined) warn(confFile, "device-setting", `${k} = ${ci[k]} is not carried over`, name);
     if (ci.preUp.length + ci.postUp.length + ci.preDown.length + ci.postDown.length) warn(confFile, "device-setting", "the device conf's hooks are not carried over", name);
-    if (ci.listenPort !== undefined) warn(confFile, "device-listen-port", `ListenPort = ${ci.listenPort} stays on the device; wgkit's config output for this peer has no ListenPort`, name);
+    if (ci.listenPort !== undefined) listenPorts.push({ file: confFile, port: ci.listenPort });
     device[name] = { file: confFile, dns: ci.dns, allowedIps: cp.allowedIps, endpoint: cp.endpoint, mtu: ci.mtu };
     peers[name] = out;
     files.peers[name] = {
@@ -395,6 +396,11 @@ export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
       ...(out.privateKey !== undefined ? { privateKey: keys.privateKeyFile } : {}),
       ...(out.presharedKey !== undefined ? { presharedKey: pskFile } : {}),
     };
+  }
+
+  if (listenPorts.length) {
+    warn(listenPorts.map((l) => l.file).join(", "), "device-listen-port",
+      `ListenPort = ${[...new Set(listenPorts.map((l) => l.port))].join(" / ")} in ${listenPorts.length} device conf(s) stays on the devices; wgkit's config outputs have no ListenPort line`);
   }
 
   // --- Server-wide values from the device confs: the most common; a device that differs keeps its own.
