@@ -35,6 +35,10 @@ export interface PeerArgs {
 
 export const PEER_TYPE = "wgkit:index:Peer";
 
+/**
+ * A device dialling a WireGuard server (possibly managed in another stack): its keys (a seed in
+ * state), its conf, QR code and NixOS snippet.
+ */
 export class Peer extends pulumi.ComponentResource {
   /** The device's public key (plain). */
   public readonly publicKey: pulumi.Output<string>;
@@ -50,8 +54,6 @@ export class Peer extends pulumi.ComponentResource {
   public readonly qrCode: pulumi.Output<string | undefined>;
   /** NixOS module snippet; keys are referenced by file, never inlined. */
   public readonly nixos: pulumi.Output<string>;
-  /** @internal run in which the key seed was created (address memory). */
-  public readonly createdIn: pulumi.Output<string>;
 
   constructor(name: string, args: PeerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { plain, unknown } = splitKnown(args);
@@ -60,7 +62,6 @@ export class Peer extends pulumi.ComponentResource {
 
     const deviceHeld = args.publicKey !== undefined;
     const keys = keySeed(`${name}-keys`, args.rotation, { parent: this });
-    this.createdIn = keys.createdIn;
     this.presharedKey = keys.presharedKey;
     this.publicKey = deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey;
     this.privateKey = deviceHeld ? pulumi.output(undefined) : keys.privateKey;
