@@ -63,8 +63,11 @@ describe("readLinuxserverConfig: adopting an image's server-mode /config", () =>
       },
     });
     assert.deepEqual(r.leftovers, []);
-    // The only thing not carried over in the image's default layout: the devices' ListenPort line.
-    assert.deepEqual([...new Set(r.warnings.map((w) => w.rule))], ["device-listen-port"]);
+    // What differs in the image's default layout: keepalive on the server side only, the devices' ListenPort line.
+    assert.deepEqual(r.warnings.map((w) => [w.rule, w.peer ?? w.file]), [
+      ["device-keepalive", "peer3"],
+      ["device-listen-port", "peer_laptop/peer_laptop.conf, peer3/peer3.conf, peer_nas/peer_nas.conf"],
+    ]);
     assert.deepEqual(r.files.peers.peer3, { folder: "peer3", privateKey: "peer3/privatekey-peer3", presharedKey: "peer3/presharedkey-peer3" });
     assert.equal(r.files.serverPrivateKey, "server/privatekey-server");
   });

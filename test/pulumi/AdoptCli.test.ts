@@ -48,7 +48,7 @@ describe("wgkit adopt (the built CLI, run as a child process)", () => {
     const row = (name: string) => rows.find((c) => c[0] === name);
     assert.deepEqual(rows.find((c) => c[0] === "peer"), ["peer", "address", "keepalive", "routed LANs", "PSK", "warnings"]);
     assert.deepEqual(row("laptop"), ["laptop", "10.13.13.2", "-", "-", "yes", "-"]);
-    assert.deepEqual(row("peer3"), ["peer3", "10.13.13.3", "25", "-", "yes", "-"]);
+    assert.deepEqual(row("peer3"), ["peer3", "10.13.13.3", "25", "-", "yes", "device-keepalive"]);
     assert.deepEqual(row("nas"), ["nas", "10.13.13.4", "-", "192.168.50.0/24", "yes", "-"]);
     assert.deepEqual(row("tv"), ["tv", "10.13.13.5", "-", "-", "no", "-"]);
     assert.equal(row("old"), undefined, "a leftover is not adopted");

@@ -383,8 +383,9 @@ export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
     if (peer.persistentKeepalive) out.persistentKeepalive = peer.persistentKeepalive;
     if (lans.length) out.serverAllowedIps = lans;
     if (peer.endpoint !== undefined) warn(serverConfFile, "peer-endpoint", `the server conf pins an Endpoint for ${folder}; not carried over (the peer dials in)`, name);
-    if (cp.persistentKeepalive !== undefined && cp.persistentKeepalive !== (peer.persistentKeepalive ?? 0)) {
-      warn(confFile, "device-keepalive", `the device conf's PersistentKeepalive = ${cp.persistentKeepalive} differs from the server side's; wgkit uses the server side's (${peer.persistentKeepalive ?? "off"}) on both ends`, name);
+    if ((cp.persistentKeepalive ?? 0) !== (peer.persistentKeepalive ?? 0)) {
+      warn(confFile, "device-keepalive", `the server side keeps this peer alive every ${peer.persistentKeepalive ?? "(off)"} s, the device conf every ${cp.persistentKeepalive || "(off)"} s; ` +
+        "wgkit's persistentKeepalive sets both ends, so its config output for this peer differs there from the device's conf (the device keeps its own)", name);
     }
     for (const k of ["table", "fwMark"] as const) if (ci[k] !== undefined) warn(confFile, "device-setting", `${k} = ${ci[k]} is not carried over`, name);
     if (ci.preUp.length + ci.postUp.length + ci.preDown.length + ci.postDown.length) warn(confFile, "device-setting", "the device conf's hooks are not carried over", name);
