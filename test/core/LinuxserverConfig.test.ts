@@ -220,6 +220,8 @@ const BROKEN: Broken[] = [
     damage: (f) => { edit(f, "peer_nas/peer_nas.conf", replaceLine("Address", "10.13.13.2")); edit(f, "wg_confs/wg0.conf", (t) => t.replace("AllowedIPs = 10.13.13.4/32", "AllowedIPs = 10.13.13.2/32")); } },
   { name: "a peer's address is outside the server's subnet", field: "peer_nas/peer_nas.conf", rule: "outside-subnet",
     damage: (f) => { edit(f, "peer_nas/peer_nas.conf", replaceLine("Address", "10.99.0.4")); edit(f, "wg_confs/wg0.conf", (t) => t.replace("AllowedIPs = 10.13.13.4/32", "AllowedIPs = 10.99.0.4/32")); } },
+  { name: "two peers route overlapping LANs (wgkit refuses the adopted settings)", field: "wg_confs/wg0.conf", rule: "overlap",
+    options: { peers: [{ id: "a", lans: ["192.168.50.0/24"] }, { id: "b", lans: ["192.168.50.128/25"] }] }, damage: () => undefined },
   { name: "two folders hold the same key", field: /^peer_(laptop|zcopy)\/publickey-peer_(laptop|zcopy)$/, rule: "duplicate-key",
     damage: (f) => {
       fs.mkdirSync(f.file("peer_zcopy"), { mode: 0o700 });
@@ -231,6 +233,8 @@ const BROKEN: Broken[] = [
     options: { peers: [{ id: 3 }, { id: "peer3" }] }, damage: () => undefined },
   { name: "wg0.conf has a line that is a pasted key, not Key = Value", field: "wg_confs/wg0.conf:line 3", rule: "unknown-key",
     damage: (f) => edit(f, "wg_confs/wg0.conf", (t) => t.replace(/^ListenPort = 51820$/m, f.server.privateKey)) },
+  { name: "a value the parser quotes in its error is a key (ListenPort = <key>): not repeated", field: "wg_confs/wg0.conf:line 3", rule: "integer",
+    damage: (f) => edit(f, "wg_confs/wg0.conf", (t) => t.replace(/^ListenPort = 51820$/m, `ListenPort = ${f.server.privateKey}`)) },
   { name: "no device conf has an Endpoint and nothing records SERVERURL", field: ".donoteditthisfile", rule: "no-endpoint",
     options: { peers: [] }, damage: (f) => edit(f, ".donoteditthisfile", (t) => t.replace(/^ORIG_SERVERURL=.*\n/m, "")) },
 ];

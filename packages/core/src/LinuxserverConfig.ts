@@ -236,6 +236,17 @@ function readFolderKeys(dir: ConfigDir, folder: string, name: string): FolderKey
  * (field: the file, relative to `dir`) when a cross-check fails; see the header.
  */
 export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
+  try {
+    return adopt(dir);
+  } catch (e) {
+    if (!(e instanceof WgKitError)) throw e;
+    // Whatever check threw (ours or the parser's, which may quote a value), nothing key-shaped leaves.
+    const detail = e.message.slice(e.field.length + 2).replace(/ \[rule: [^\]]*\]$/, "");
+    throw new WgKitError(redactKeys(e.field), e.rule, redactKeys(detail));
+  }
+}
+
+function adopt(dir: string): LinuxserverAdoption {
   check(typeof dir === "string" && dir !== "", "dir", "type", "must be a directory path");
   check(fs.existsSync(dir) && fs.statSync(dir).isDirectory(), ".", "not-a-directory", "the config dir does not exist or is not a directory");
   const d = new ConfigDir(dir);
@@ -320,7 +331,7 @@ export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
   server.peers.forEach((p, i) => {
     const keys = byKey.get(p.publicKey);
     const comment = comments[i];
-    const where = comment ? `the [Peer] marked "# ${comment}"` : `[Peer] number ${i + 1}`;
+    const where = comment ? `the [Peer] marked "# ${redactKeys(comment)}"` : `[Peer] number ${i + 1}`;
     check(keys !== undefined, serverConfFile, "peer-without-folder", `${where} has a public key that no peer folder holds`);
     check(comment === undefined || peerNameOfFolder(comment) === undefined || comment === keys.folder, serverConfFile, "peer-folder-mismatch",
       `${where} has the public key of folder ${keys.folder}`);
@@ -451,7 +462,13 @@ export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
   const args: AdoptedServerArgs = { serverUrl, serverPort, subnet: subnet.cidr, dns, allowedIps, privateKey: serverPrivateKey, peers };
   if (si.mtu !== undefined) args.mtu = si.mtu;
   if (!masquerading) args.masquerade = false;
-  // Last: the result must be args the component accepts as they are.
-  checkServerSpec(args);
+  // Last: the result must be args the component accepts as they are (e.g. no two peers routing
+  // overlapping LANs). Reported against the server conf, where those routes are written.
+  try {
+    checkServerSpec(args);
+  } catch (e) {
+    if (!(e instanceof WgKitError)) throw e;
+    throw new WgKitError(serverConfFile, e.rule, `the adopted settings are refused: ${e.message.replace(/ \[rule: [^\]]*\]$/, "")}`);
+  }
   return { args, warnings, leftovers, files };
 }
