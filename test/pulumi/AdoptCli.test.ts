@@ -126,6 +126,27 @@ describe("wgkit adopt (the built CLI, run as a child process)", () => {
     assert.deepEqual(hashTree(g.dir), before);
   });
 
+  it("run by a user who cannot read the files (as when they belong to the image's PUID): exit 1, rule unreadable, not \"missing\"", () => {
+    const asNobody = () => spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, BIN, "adopt", f.dir], { encoding: "utf8" });
+    let r = asNobody();
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stdout, "");
+    assert.equal(r.stderr, "wgkit adopt: .: cannot be read (EACCES); run as root or as the image's PUID [rule: unreadable]\n");
+    // The directory itself open to all, its folders 0700 and files 0600 as the image leaves them: the first key file is named.
+    const opened = [base, path.dirname(f.dir), f.dir];
+    const modes = opened.map((d) => fs.statSync(d).mode & 0o777);
+    const before = hashTree(f.dir);
+    try {
+      opened.forEach((d) => fs.chmodSync(d, 0o755));
+      r = asNobody();
+    } finally {
+      opened.forEach((d, i) => fs.chmodSync(d, modes[i]));
+    }
+    assert.equal(r.status, 1, r.stderr);
+    assert.equal(r.stderr, "wgkit adopt: server/privatekey-server: cannot be read (EACCES); run as root or as the image's PUID [rule: unreadable]\n");
+    assert.deepEqual(hashTree(f.dir), before);
+  });
+
   it("a directory that does not exist: exit 1 with the not-a-directory rule; no arguments: usage and exit 2", () => {
     const r = cli(["adopt", path.join(base, "nope")]);
     assert.equal(r.code, 1);

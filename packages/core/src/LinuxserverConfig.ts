@@ -115,17 +115,28 @@ export function peerNameOfFolder(folder: string): string | undefined {
 
 const join = (...parts: string[]) => parts.join("/");
 
+const unreadable = (rel: string, e: unknown) =>
+  new WgKitError(rel, "unreadable", `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); run as root or as the image's PUID`);
+
 class ConfigDir {
   constructor(readonly root: string) {}
   abs(rel: string): string { return path.join(this.root, ...rel.split("/")); }
-  exists(rel: string): boolean { return fs.existsSync(this.abs(rel)); }
+  /** False only when the entry does not exist: a permission problem is an error, not "missing". */
+  exists(rel: string): boolean {
+    try {
+      fs.statSync(this.abs(rel));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return false;
+      throw unreadable(rel, e);
+    }
+  }
   read(rel: string): string {
     check(this.exists(rel), rel, "missing-file", "is missing");
     try {
       return fs.readFileSync(this.abs(rel), "utf8");
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code ?? "error";
-      throw new WgKitError(rel, "unreadable", `cannot be read (${code}); run as root or as the image's PUID`);
+      throw unreadable(rel, e);
     }
   }
   key(rel: string): string {
@@ -134,9 +145,14 @@ class ConfigDir {
     return k;
   }
   conf(rel: string): WgQuickConf { return parseWgQuick(this.read(rel), rel); }
-  dirs(): string[] {
-    return fs.readdirSync(this.root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+  list(rel: string): fs.Dirent[] {
+    try {
+      return fs.readdirSync(this.abs(rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } catch (e) {
+      throw unreadable(rel, e);
+    }
   }
+  dirs(): string[] { return this.list(".").filter((e) => e.isDirectory()).map((e) => e.name); }
 }
 
 /**
@@ -248,8 +264,8 @@ export function readLinuxserverConfig(dir: string): LinuxserverAdoption {
 
 function adopt(dir: string): LinuxserverAdoption {
   check(typeof dir === "string" && dir !== "", "dir", "type", "must be a directory path");
-  check(fs.existsSync(dir) && fs.statSync(dir).isDirectory(), ".", "not-a-directory", "the config dir does not exist or is not a directory");
   const d = new ConfigDir(dir);
+  check(d.exists(".") && fs.statSync(dir).isDirectory(), ".", "not-a-directory", "the config dir does not exist or is not a directory");
   const warnings: AdoptionWarning[] = [];
   const warn = (file: string, rule: string, message: string, peer?: string) =>
     warnings.push({ file, rule, message: redactKeys(message), ...(peer !== undefined ? { peer } : {}) });
@@ -269,7 +285,7 @@ function adopt(dir: string): LinuxserverAdoption {
   if (serverConfFile === legacy) warn(legacy, "legacy-location", "the server conf is at the legacy location /config/wg0.conf; adopted from there");
   if (serverConfFile === modern && d.exists(legacy)) warn(legacy, "ignored-conf", `a legacy wg0.conf is also at the root; ${modern} is the one in use and was adopted`);
   if (d.exists("wg_confs")) {
-    for (const f of fs.readdirSync(d.abs("wg_confs")).sort()) {
+    for (const f of d.list("wg_confs").map((e) => e.name)) {
       if (f.endsWith(".conf") && join("wg_confs", f) !== serverConfFile) warn(join("wg_confs", f), "ignored-conf", "another tunnel conf in wg_confs is not adopted");
     }
   }
