@@ -19,11 +19,11 @@ export interface PeerArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** What the device routes into the tunnel (ALLOWEDIPS). Default `0.0.0.0/0, ::/0`. */
   allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
-  /** PersistentKeepalive seconds from the device (0–65535). Default: off. */
+  /** PersistentKeepalive seconds from the device (integer, 0–65535). Default: off. */
   persistentKeepalive?: pulumi.Input<number>;
-  /** Interface MTU on the device (1280–9000). Default: wg-quick's choice. */
+  /** Interface MTU on the device (integer, 1280–9000). Default: wg-quick's choice. */
   mtu?: pulumi.Input<number>;
-  /** Local ListenPort on the device (the image writes 51820). Default: random. */
+  /** Local ListenPort on the device (integer, 1–65535; the image writes 51820). Default: random. */
   listenPort?: pulumi.Input<number>;
   /** Device-held key: the device's public key. No private key is generated or stored; the conf then has no PrivateKey line. */
   publicKey?: pulumi.Input<string>;
@@ -46,7 +46,9 @@ export class Peer extends pulumi.ComponentResource {
   public readonly privateKey: pulumi.Output<string | undefined>;
   /** The preshared key shared with the server (secret). */
   public readonly presharedKey: pulumi.Output<string>;
+  /** The device's tunnel IPv4 address. */
   public readonly address: pulumi.Output<string>;
+  /** The device's tunnel IPv6 address (dual stack only). */
   public readonly address6: pulumi.Output<string | undefined>;
   /** The device's wg-quick conf (secret). */
   public readonly config: pulumi.Output<string>;

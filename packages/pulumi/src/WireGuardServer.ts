@@ -15,11 +15,11 @@ import { confInstall } from "./ConfInstall";
 
 /** One peer of a WireGuardServer. Every field is optional. */
 export interface ServerPeerArgs {
-  /** Pinned tunnel IPv4 address. Default: allocated from `subnet` and remembered in state. */
+  /** Pinned tunnel IPv4 address. Default: allocated from `subnet` and remembered in state (unpinning returns the peer to its remembered address). */
   address?: pulumi.Input<string>;
-  /** Pinned tunnel IPv6 address (dual stack). Default: allocated from `subnet6`, mirroring the IPv4 host number. */
+  /** Pinned tunnel IPv6 address (dual stack). Default: allocated from `subnet6`, mirroring the IPv4 host number, and remembered in state. */
   address6?: pulumi.Input<string>;
-  /** PersistentKeepalive seconds on both ends (PERSISTENTKEEPALIVE_PEERS). Default: the server's `persistentKeepalive`, else off. */
+  /** PersistentKeepalive seconds (integer, 0–65535) on both ends (PERSISTENTKEEPALIVE_PEERS). Default: the server's `persistentKeepalive`, else off. */
   persistentKeepalive?: pulumi.Input<number>;
   /** Extra networks routed to this peer, e.g. the LAN behind it (SERVER_ALLOWEDIPS_PEER_<name>). Default: none. */
   serverAllowedIps?: pulumi.Input<pulumi.Input<string>[]>;
@@ -52,7 +52,7 @@ export interface ServerPeerArgs {
 export interface WireGuardServerArgs extends ContainerArgs {
   /** Public name or IP peers dial (SERVERURL). Required; "auto" is refused (it asks an external service). */
   serverUrl: pulumi.Input<string>;
-  /** External UDP port, published to the container's 51820 (SERVERPORT). Default 51820. */
+  /** External UDP port (integer, 1–65535), published to the container's 51820 (SERVERPORT). Default 51820. */
   serverPort?: pulumi.Input<number>;
   /** Tunnel subnet, CIDR of any prefix or the image's bare form (INTERNAL_SUBNET). Default 10.13.13.0/24. */
   subnet?: pulumi.Input<string>;
@@ -62,9 +62,9 @@ export interface WireGuardServerArgs extends ContainerArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** AllowedIPs written into peer confs (ALLOWEDIPS). Default ["0.0.0.0/0", "::/0"]. */
   allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Tunnel MTU for server and peers. Default: wg-quick's choice. */
+  /** Tunnel MTU (integer, 1280–9000) for server and peers. Default: wg-quick's choice. */
   mtu?: pulumi.Input<number>;
-  /** Default PersistentKeepalive for all peers (PERSISTENTKEEPALIVE_PEERS=all). Default: off. */
+  /** Default PersistentKeepalive seconds (integer, 0–65535) for all peers (PERSISTENTKEEPALIVE_PEERS=all). Default: off. */
   persistentKeepalive?: pulumi.Input<number>;
   /** NAT traffic from peers leaving the container's uplink (the image's MASQUERADE). Default true. */
   masquerade?: pulumi.Input<boolean>;
@@ -72,7 +72,7 @@ export interface WireGuardServerArgs extends ContainerArgs {
   rotation?: pulumi.Input<string>;
   /** Imported server private key (e.g. adopted from an existing deployment), kept only as a secret. Default: generated. */
   privateKey?: pulumi.Input<string>;
-  /** Seconds `pulumi up` waits for the tunnel to come up with the expected key before failing. Default 60. */
+  /** Seconds (integer, 1–3600) `pulumi up` waits for the tunnel to come up with the expected key before failing. Default 60. */
   readyTimeoutSeconds?: number;
   /** Peers by name (names must be known at preview; values may be outputs). */
   peers?: Record<string, ServerPeerArgs>;
