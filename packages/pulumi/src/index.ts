@@ -8,3 +8,5 @@ export * from "./ServerPeerOutputs";
 export * from "./ClientTunnel";
 export * from "./SiteLink";
 export * from "./ContainerArgs";
+export * from "./Secrecy";
+export * from "./LocalHostPath";
