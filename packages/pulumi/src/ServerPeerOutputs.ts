@@ -43,7 +43,7 @@ export interface ServerPeerOutputsInput {
   hasPresharedKey: boolean;
 }
 
-/** A valid key that stands in for key material in the NixOS snippet, which only references key files. */
+/** A valid key that stands in for the preshared key in the NixOS snippet, which only references key files. */
 const NO_KEY = "A".repeat(43) + "=";
 
 /**
@@ -57,7 +57,8 @@ export function serverPeerOutputs(i: ServerPeerOutputsInput): ServerPeerOutputs 
       serverPublicKey, endpoint, address: a.address, address6: a.address6, dns, allowedIps: allowedIps as string[] | undefined, persistentKeepalive, mtu, listenPort,
     }));
   const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey]).apply(([s, priv, psk]) => renderWgQuick(buildPeer(s, priv, psk))));
-  const nixos = pulumi.all([shape, i.interfaceName]).apply(([s, interfaceName]) => renderNixOS(buildPeer(s, NO_KEY, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName }).text);
+  // No private key in the model (the snippet names a key file); a stand-in for the preshared key's presence.
+  const nixos = pulumi.all([shape, i.interfaceName]).apply(([s, interfaceName]) => renderNixOS(buildPeer(s, undefined, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName }).text);
   return {
     address: i.addresses.apply((a) => a.address),
     address6: i.addresses.apply((a) => a.address6),
