@@ -21,3 +21,4 @@ export * from "./ClientTunnelSpec";
 export * from "./SiteLinkSpec";
 export * from "./PeerSpec";
 export * from "./WgShow";
+export * from "./UserspaceImage";
