@@ -155,7 +155,7 @@ apply() {
     if ip link show ${iface} >/dev/null 2>&1; then wg-quick down ${iface}; fi
     wg-quick up ${iface} || exit $?
   fi
-  echo ${fingerprint} > ${running}' 2>&1
+  echo ${fingerprint} > ${running} && chown "$(stat -c %u:%g /config)" ${running}' 2>&1
 }
 out=$(apply) || true
 # A conf the tools reject will not get better by waiting: fail at once with their words.
