@@ -130,7 +130,9 @@ done
 # The image's first start-up step is a module gate that sleeps forever (container still "running")
 # when it cannot use WireGuard; it says so in the log. Recognise that line and fail with the fix.
 gate() {
-  logs=$(docker logs --tail 200 "$c" 2>&1 || true)
+  # Only this start's log: a gate line from an earlier start (before the module was loaded) does not count.
+  since=$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)
+  logs=$(docker logs --since "$since" --tail 200 "$c" 2>&1 || true)
   case "$logs" in
     *"${MODULE_GATE_LINE}"*) why="the image's module gate logged '${MODULE_GATE_LINE}' and stopped start-up (the image has no userspace fallback)" ;;
     *"${USERSPACE_GATE_LINE}"*) fail "${iface} cannot come up in $c: wgkit's userspace gate found neither kernel WireGuard nor a usable /dev/net/tun. The container needs the device /dev/net/tun and NET_ADMIN; on LXC/OpenVZ hosts the host must allow tun devices in the guest." ;;

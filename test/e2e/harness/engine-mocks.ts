@@ -463,21 +463,23 @@ async function applyRemoteImage(ctx: EngineMocks, args: MockResourceArgs, i: Rec
  * Builds an image as the provider's `Image` resource with `build` does, on this engine (Engine API
  * build, legacy builder; RUN steps reach the Debian mirror like any container here). The context
  * directory's regular files and the Dockerfile are sent as the build context. An image already
- * tagged `tag` is reused (wgkit names derived images by the sha256 of their Dockerfile).
+ * tagged `tag` and built from the same base image id is reused (wgkit names derived images by the
+ * sha256 of their Dockerfile).
  * A failed build throws with the builder's error and the last lines of its output.
  */
 export async function buildImage(docker: Docker, o: { context: string; dockerfile?: string; tag: string; labels?: Record<string, string>; log?: (m: string) => void }): Promise<Docker.ImageInspectInfo> {
-  try {
-    return await docker.getImage(o.tag).inspect();
-  } catch (e: any) {
-    if (e?.statusCode !== 404) throw e;
-  }
+  // Reused only when built FROM the very image the base reference names now (the stand-in's alias
+  // `lscr.io/linuxserver/wireguard:…` moves when the stand-in's recipe changes).
+  const dockerfile = fs.readFileSync(o.dockerfile ?? `${o.context}/Dockerfile`);
+  const from = /^FROM\s+(\S+)/m.exec(dockerfile.toString("utf8"))?.[1];
+  const baseId = from ? (await docker.getImage(from).inspect().catch(() => undefined))?.Id ?? "" : "";
+  const existing = await docker.getImage(o.tag).inspect().catch((e: any) => { if (e?.statusCode === 404) return undefined; throw e; });
+  if (existing && existing.Config?.Labels?.["wgkit.e2e.from"] === baseId) return existing;
   const files = fs.readdirSync(o.context, { withFileTypes: true }).filter((d) => d.isFile() && d.name !== "Dockerfile")
     .map((d) => ({ path: d.name, content: fs.readFileSync(`${o.context}/${d.name}`), mode: 0o644 }));
-  const dockerfile = fs.readFileSync(o.dockerfile ?? `${o.context}/Dockerfile`);
   const tar = makeTar([{ path: "Dockerfile", content: dockerfile, mode: 0o644 }, ...files]);
   const t0 = Date.now();
-  const stream: NodeJS.ReadableStream = await (docker as any).buildImage(Readable.from([tar]), { t: o.tag, dockerfile: "Dockerfile", labels: o.labels, forcerm: true });
+  const stream: NodeJS.ReadableStream = await (docker as any).buildImage(Readable.from([tar]), { t: o.tag, dockerfile: "Dockerfile", labels: { ...o.labels, "wgkit.e2e.from": baseId }, forcerm: true });
   const events: any[] = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: any, res: any[]) => (err ? reject(err) : resolve(res))));
   const output = events.map((ev) => ev.stream ?? "").join("");
   const failed = events.find((ev) => ev.error || ev.errorDetail);
