@@ -5,17 +5,20 @@
  *
  *  - the default (no userspace) fails fast, recognising the gate's log line, with the fix;
  *  - `userspace: true` builds the derived image (docker.Image) and the tunnel comes up through it;
+ *    without the package mirror the build fails with the fix;
  *  - after start, every file in /config belongs to PUID:PGID;
  *  - a graceful stop runs the tunnels' down step (the server's PreDown saves the endpoints), kill -9 does not;
  *  - renaming a ClientTunnel's interface leaves no stale conf (with its private key) in /config/wg_confs.
  */
 import * as assert from "assert";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import Docker from "dockerode";
-import { MODULE_GATE_LINE, MODULE_GATE_PATH, USERSPACE_IMAGE_REPO } from "@wgkit/core";
+import { MODULE_GATE_LINE, MODULE_GATE_PATH, USERSPACE_IMAGE_REPO, userspaceDockerfile } from "@wgkit/core";
 import { ClientTunnel, WireGuardServer } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
+import { EngineMocks, buildImage } from "./harness/engine-mocks";
 import { run, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import { CleanupRegistry, allocateLink, createNetns, nsPing, nsWgDump, waitFor, wgQuickUp, Netns, WgQuickHandle } from "./harness/netns";
@@ -73,6 +76,20 @@ describe("The image as it really is: module gate, derived userspace image, /conf
     } finally {
       await m.settle().catch(() => undefined);
       await m.cleanup();
+    }
+  });
+
+  it("a derivation that cannot reach the package mirror fails the build with the fix", async () => {
+    const context = fs.mkdtempSync(path.join(os.tmpdir(), "wgkit-e2e-nonet-"));
+    fs.writeFileSync(path.join(context, "Dockerfile"), userspaceDockerfile(standinImage()));
+    try {
+      await assert.rejects(buildImage(dockerApi, { context, tag: `${USERSPACE_IMAGE_REPO}:e2e-nonet-${id}`, network: "none", noCache: true }), (e: Error) => {
+        assert.match(e.message, /wgkit: could not install wireguard-go into the userspace image: apt-get failed/);
+        assert.match(e.message, /let the machine running pulumi up reach that package mirror .* or load the wireguard module on the host \(modprobe wireguard\) and set userspace: false/);
+        return true;
+      });
+    } finally {
+      fs.rmSync(context, { recursive: true, force: true });
     }
   });
 

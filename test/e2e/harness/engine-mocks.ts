@@ -467,7 +467,7 @@ async function applyRemoteImage(ctx: EngineMocks, args: MockResourceArgs, i: Rec
  * sha256 of their Dockerfile).
  * A failed build throws with the builder's error and the last lines of its output.
  */
-export async function buildImage(docker: Docker, o: { context: string; dockerfile?: string; tag: string; labels?: Record<string, string>; log?: (m: string) => void }): Promise<Docker.ImageInspectInfo> {
+export async function buildImage(docker: Docker, o: { context: string; dockerfile?: string; tag: string; labels?: Record<string, string>; network?: string; noCache?: boolean; log?: (m: string) => void }): Promise<Docker.ImageInspectInfo> {
   // Reused only when built FROM the very image the base reference names now (the stand-in's alias
   // `lscr.io/linuxserver/wireguard:…` moves when the stand-in's recipe changes).
   const dockerfile = fs.readFileSync(o.dockerfile ?? `${o.context}/Dockerfile`);
@@ -479,7 +479,7 @@ export async function buildImage(docker: Docker, o: { context: string; dockerfil
     .map((d) => ({ path: d.name, content: fs.readFileSync(`${o.context}/${d.name}`), mode: 0o644 }));
   const tar = makeTar([{ path: "Dockerfile", content: dockerfile, mode: 0o644 }, ...files]);
   const t0 = Date.now();
-  const stream: NodeJS.ReadableStream = await (docker as any).buildImage(Readable.from([tar]), { t: o.tag, dockerfile: "Dockerfile", labels: { ...o.labels, "wgkit.e2e.from": baseId }, forcerm: true });
+  const stream: NodeJS.ReadableStream = await (docker as any).buildImage(Readable.from([tar]), { t: o.tag, dockerfile: "Dockerfile", labels: { ...o.labels, "wgkit.e2e.from": baseId }, networkmode: o.network, nocache: o.noCache, forcerm: true });
   const events: any[] = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: any, res: any[]) => (err ? reject(err) : resolve(res))));
   const output = events.map((ev) => ev.stream ?? "").join("");
   const failed = events.find((ev) => ev.error || ev.errorDetail);
@@ -494,7 +494,7 @@ async function applyImage(ctx: EngineMocks, args: MockResourceArgs, i: Record<st
   if (!i.imageName) throw new Error("input `imageName` is required");
   if (!i.build?.context) throw new Error("this harness only builds images (input `build.context` is required)");
   if (i.skipPush === false || i.registry) throw new Error("this harness never pushes (set skipPush: true)");
-  const info = await buildImage(ctx.docker, { context: i.build.context, dockerfile: i.build.dockerfile, tag: i.imageName, labels: { [HARNESS_LABEL]: "1" } });
+  const info = await buildImage(ctx.docker, { context: i.build.context, dockerfile: i.build.dockerfile, tag: i.imageName, network: i.build.network, labels: { [HARNESS_LABEL]: "1" } });
   return { id: info.Id, state: { ...i, imageName: i.imageName, baseImageName: i.imageName, context: i.build.context, dockerfile: i.build.dockerfile, registryServer: "", repoDigest: info.Id } };
 }
 
