@@ -2,12 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildClientConf, checkClientTunnelSpec, checkName, ClientTunnelSpec, PublishedPort, publicKeyOf, renderWgQuick,
+  buildClientConf, checkArgsObject, checkClientTunnelSpec, checkContainerName, ClientTunnelSpec, parseWgQuick, PublishedPort, publicKeyOf, renderWgQuick, withoutValue,
 } from "@wgkit/core";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
+import { publicKeyOutput } from "./Secrecy";
+import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
 /** The image as a client of a WireGuard server or VPN provider; other containers can route through it. */
 export interface ClientTunnelArgs extends ContainerArgs {
@@ -50,16 +52,23 @@ export class ClientTunnel extends pulumi.ComponentResource {
   public readonly install: command.local.Command;
 
   constructor(name: string, args: ClientTunnelArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    checkArgsObject(args, "args");
     const { plain, unknown } = splitKnown(args);
-    checkName(name, "name"); // the Docker container and volume are named after it
+    checkContainerName(name, "name"); // the Docker container and volume are named after it
     checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
+    checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";
 
-    const model = pulumi.output(args).apply((a) => buildClientConf(a as unknown as ClientTunnelSpec));
+    const model = pulumi.output(args).apply((a) => {
+      try { return buildClientConf(a as unknown as ClientTunnelSpec); } catch (e) { throw withoutValue(e); }
+    });
     this.config = pulumi.secret(model.apply(renderWgQuick));
-    this.publicKey = pulumi.unsecret(model.apply((m) => publicKeyOf(m.interface.privateKey!)));
-    this.addresses = pulumi.unsecret(model.apply((m) => m.interface.address));
+    // Secrecy: the public key is derived from the private key alone, so it is plain; the addresses
+    // come from `config` alone and keep its secrecy (a user-secret conf gives secret addresses).
+    const supplied = pulumi.output(args.config).apply((c) => { try { return parseWgQuick(c, "config"); } catch (e) { throw withoutValue(e); } });
+    this.publicKey = publicKeyOutput(supplied.apply((m) => publicKeyOf(m.interface.privateKey!)));
+    this.addresses = supplied.apply((m) => m.interface.address);
 
     const c = wireGuardContainer(name, {
       ...containerArgsOf(args),

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-  buildPeer, checkPeerSpec, PeerSpec, qrPngBase64, renderNixOS, renderWgQuick,
-} from "@wgkit/core";
+import { checkArgsObject, checkPeerSpec, PeerSpec } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
 import { splitKnown } from "./known";
+import { serverPeerOutputs } from "./ServerPeerOutputs";
 
 /** A road-warrior device: keys, address and its wg-quick conf, QR code and NixOS snippet. */
 export interface PeerArgs {
@@ -19,11 +18,11 @@ export interface PeerArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** What the device routes into the tunnel (ALLOWEDIPS). Default `0.0.0.0/0, ::/0`. */
   allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
-  /** PersistentKeepalive seconds from the device (0–65535). Default: off. */
+  /** PersistentKeepalive seconds from the device (integer, 0–65535). Default: off. */
   persistentKeepalive?: pulumi.Input<number>;
-  /** Interface MTU on the device (1280–9000). Default: wg-quick's choice. */
+  /** Interface MTU on the device (integer, 1280–9000). Default: wg-quick's choice. */
   mtu?: pulumi.Input<number>;
-  /** Local ListenPort on the device (the image writes 51820). Default: random. */
+  /** Local ListenPort on the device (integer, 1–65535; the image writes 51820). Default: random. */
   listenPort?: pulumi.Input<number>;
   /** Device-held key: the device's public key. No private key is generated or stored; the conf then has no PrivateKey line. */
   publicKey?: pulumi.Input<string>;
@@ -35,6 +34,10 @@ export interface PeerArgs {
 
 export const PEER_TYPE = "wgkit:index:Peer";
 
+/**
+ * A device dialling a WireGuard server (possibly managed in another stack): its keys (a seed in
+ * state), its conf, QR code and NixOS snippet.
+ */
 export class Peer extends pulumi.ComponentResource {
   /** The device's public key (plain). */
   public readonly publicKey: pulumi.Output<string>;
@@ -42,7 +45,9 @@ export class Peer extends pulumi.ComponentResource {
   public readonly privateKey: pulumi.Output<string | undefined>;
   /** The preshared key shared with the server (secret). */
   public readonly presharedKey: pulumi.Output<string>;
+  /** The device's tunnel IPv4 address. */
   public readonly address: pulumi.Output<string>;
+  /** The device's tunnel IPv6 address (dual stack only). */
   public readonly address6: pulumi.Output<string | undefined>;
   /** The device's wg-quick conf (secret). */
   public readonly config: pulumi.Output<string>;
@@ -50,30 +55,40 @@ export class Peer extends pulumi.ComponentResource {
   public readonly qrCode: pulumi.Output<string | undefined>;
   /** NixOS module snippet; keys are referenced by file, never inlined. */
   public readonly nixos: pulumi.Output<string>;
-  /** @internal run in which the key seed was created (address memory). */
-  public readonly createdIn: pulumi.Output<string>;
 
   constructor(name: string, args: PeerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    checkArgsObject(args, "args");
     const { plain, unknown } = splitKnown(args);
     checkPeerSpec(plain as Partial<PeerSpec>, unknown);
     super(PEER_TYPE, name, {}, opts);
 
     const deviceHeld = args.publicKey !== undefined;
     const keys = keySeed(`${name}-keys`, args.rotation, { parent: this });
-    this.createdIn = keys.createdIn;
+    const out = serverPeerOutputs({
+      owner: this,
+      field: "config",
+      serverPublicKey: pulumi.output(args.serverPublicKey),
+      endpoint: pulumi.output(args.endpoint),
+      addresses: pulumi.all([args.address, args.address6]).apply(([address, address6]) => ({ address, address6 })),
+      dns: pulumi.output(args.dns ?? []),
+      allowedIps: args.allowedIps,
+      persistentKeepalive: args.persistentKeepalive,
+      mtu: args.mtu,
+      listenPort: args.listenPort,
+      interfaceName: args.interfaceName,
+      publicKey: deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey,
+      privateKey: deviceHeld ? pulumi.output(undefined) : keys.privateKey,
+      presharedKey: keys.presharedKey,
+      hasPresharedKey: true,
+    });
     this.presharedKey = keys.presharedKey;
-    this.publicKey = deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey;
-    this.privateKey = deviceHeld ? pulumi.output(undefined) : keys.privateKey;
-    this.address = pulumi.output(args.address);
-    this.address6 = pulumi.output(args.address6);
-
-    const spec = pulumi.output(args).apply((a) => a as unknown as PeerSpec);
-    const model = pulumi.all([spec, this.privateKey, keys.presharedKey]).apply(([s, priv, psk]) => buildPeer(s, priv, psk));
-    this.config = pulumi.secret(model.apply(renderWgQuick));
-    this.qrCode = deviceHeld
-      ? pulumi.output(undefined)
-      : pulumi.secret(this.config.apply(qrPngBase64));
-    this.nixos = pulumi.unsecret(pulumi.all([model, spec]).apply(([m, s]) => renderNixOS(m, { interfaceName: s.interfaceName }).text));
+    this.publicKey = out.publicKey;
+    this.privateKey = out.privateKey;
+    this.address = out.address;
+    this.address6 = out.address6;
+    this.config = out.config;
+    this.qrCode = out.qrCode;
+    this.nixos = out.nixos;
 
     this.registerOutputs({
       publicKey: this.publicKey,
