@@ -50,8 +50,7 @@ describe("The image as it really is: module gate, derived userspace image, /conf
   });
 
   it("default (no userspace) on a kernel without WireGuard: `up` fails fast with the gate's cause and the fix", async () => {
-    const m = new EngineMocks({ docker: dockerApi });
-    pulumi.runtime.setMocks(m, "wgkit-e2e", "image-default");
+    const m = new EngineMocks({ docker: dockerApi }).install("wgkit-e2e", "image-default");
     const name = `e2e-gate-${id}`;
     // The install's own timeout stays at its default (60 s): only the gate's log line can end it early.
     const s = new WireGuardServer(name, { serverUrl: "vpn.example.com", serverPort: port + 5, image: standinImage(), peers: { x: {} } });
@@ -82,14 +81,16 @@ describe("The image as it really is: module gate, derived userspace image, /conf
   it("a derivation that cannot reach the package mirror fails the build with the fix", async () => {
     const context = fs.mkdtempSync(path.join(os.tmpdir(), "wgkit-e2e-nonet-"));
     fs.writeFileSync(path.join(context, "Dockerfile"), userspaceDockerfile(standinImage()));
+    const tag = `${USERSPACE_IMAGE_REPO}:e2e-nonet-${id}`;
     try {
-      await assert.rejects(buildImage(dockerApi, { context, tag: `${USERSPACE_IMAGE_REPO}:e2e-nonet-${id}`, network: "none", noCache: true }), (e: Error) => {
+      await assert.rejects(buildImage(dockerApi, { context, tag, network: "none", noCache: true }), (e: Error) => {
         assert.match(e.message, /wgkit: could not install wireguard-go into the userspace image: apt-get failed/);
         assert.match(e.message, /let the machine running pulumi up reach that package mirror .* or load the wireguard module on the host \(modprobe wireguard\) and set userspace: false/);
         return true;
       });
     } finally {
       fs.rmSync(context, { recursive: true, force: true });
+      await dockerApi.getImage(tag).remove().catch(() => undefined); // only if the build wrongly succeeded
     }
   });
 
@@ -101,8 +102,7 @@ describe("The image as it really is: module gate, derived userspace image, /conf
 
   /** One `pulumi up`: the server (userspace, PUID/PGID) and a ClientTunnel to it with `iface`. */
   async function up(iface: string) {
-    mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (msg) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + msg) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "image-userspace");
+    mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (msg) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + msg) }).install("wgkit-e2e", "image-userspace");
     const bridge: any = await dockerApi.getNetwork("bridge").inspect();
     const gateway: string = bridge.IPAM?.Config?.[0]?.Gateway;
     server = new WireGuardServer(serverName, {
