@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { applyScript, deployDigests, generateKeyPair, peerConf, seedScript, serverConf, WgKitError } from "@wgkit/core";
+import { applyScript, deployDigests, generateKeyPair, MODULE_GATE_LINE, peerConf, seedScript, serverConf, USERSPACE_GATE_LINE, WgKitError } from "@wgkit/core";
 import { tmpDir } from "../support/wgTools";
 
 /**
@@ -16,7 +16,8 @@ function fakeDocker(dir: string): void {
 echo "$*" >> "$FAKE_LOG"
 payload() { sh -n -c "$1" || exit 2; }
 case "$1" in
-  inspect) echo true; exit 0 ;;
+  inspect) case "$*" in *Mounts*) echo "$FAKE_MODULES_MOUNT" ;; *) echo true ;; esac; exit 0 ;;
+  logs) printf '%s\n' "$FAKE_LOGS"; exit 0 ;;
   run) for a; do last="$a"; done; payload "$last"; cat > /dev/null; exit 0 ;;
   exec)
     shift; [ "$1" = "-i" ] && { shift; cat > /dev/null; }
@@ -29,6 +30,8 @@ case "$1" in
       esac
       exit 0
     fi
+    if [ "$1" = "test" ]; then [ -n "$FAKE_TUN" ]; exit $?; fi
+    if [ "$1" = "ls" ]; then printf '%s' "$FAKE_MODULES"; exit 0; fi
     if [ "$1" = "ip" ]; then [ -n "$FAKE_NO_ROUTE" ] || echo "default via 198.18.0.1 dev eth0"; exit 0; fi
     [ -e "$FAKE_LOG.up" ] || exit 1 # no interface until a payload brought it up
     if [ "$1" = "wg" ] && [ "$4" = "public-key" ]; then echo "$FAKE_PK"; exit 0; fi
@@ -96,6 +99,51 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.notEqual(r.status, 0);
     assert.ok(r.ms < 2000, `${r.ms} ms`);
     assert.match(r.stderr, /the conf was rejected: Name or service not known: `vpn\.example\.com:51820'/);
+  });
+
+  it("digests: no private key in what is hashed (a key change alone is applied live by wg syncconf)", () => {
+    const other = generateKeyPair();
+    const rekeyed = deployDigests(serverConf({ privateKey: other.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }] }));
+    assert.equal(rekeyed.fingerprint, digests.fingerprint);
+    assert.ok(!script.includes(server.privateKey) && !seedScript("wg0", digests).includes(server.privateKey));
+  });
+
+  it("install: the image's module gate in the log fails at once with the fix (modprobe or userspace), not after the timeout", () => {
+    const slow = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests, timeoutSeconds: 600 });
+    const gateLog = `[migrations] started\n**** ${MODULE_GATE_LINE}. If you believe ... ****\n`;
+    let r = run(slow, { FAKE_LOGS: gateLog, FAKE_PK: "", FAKE_UP_ERROR: "RTNETLINK answers: Not supported" });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /the host kernel has no WireGuard module and the container has no \/dev\/net\/tun/);
+    assert.match(r.stderr, /modprobe wireguard\), or set userspace: true/);
+    assert.ok(!/no \/lib\/modules/.test(r.stderr), "no /lib/modules mount: nothing said about it");
+    r = run(slow, { FAKE_LOGS: gateLog, FAKE_TUN: "1", FAKE_MODULES_MOUNT: "/lib/modules", FAKE_MODULES: "" });
+    assert.match(r.stderr, /no WireGuard module; the image's module gate logged/, "tun present: not claimed missing");
+    assert.match(r.stderr, /The host has no \/lib\/modules \(Docker created an empty directory/);
+    r = run(slow, { FAKE_LOGS: gateLog, FAKE_MODULES_MOUNT: "/lib/modules", FAKE_MODULES: "6.1.0-28-amd64" });
+    assert.ok(!/no \/lib\/modules/.test(r.stderr), "modules present: nothing said about them");
+    r = run(slow, { FAKE_LOGS: `**** ${USERSPACE_GATE_LINE} with NET_ADMIN; sleeping forever ****` });
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /userspace gate found neither kernel WireGuard nor a usable \/dev\/net\/tun/);
+    r = run(script, { FAKE_LOGS: "[wgkit userspace gate] no kernel WireGuard; tunnels use wireguard-go" });
+    assert.equal(r.status, 0, "a passing gate's line is not a failure");
+  });
+
+  it("install and seed remove stale confs wgkit wrote for another interface, and warn about confs it did not write", () => {
+    const payload = (/docker exec -i "\$c" sh -c '([^']*)'/.exec(script) ?? [])[1];
+    assert.ok(payload, "the install writes its conf with one payload");
+    const dir = tmpDir();
+    // The payload run for real against a folder standing in for /config (paths rewritten, tools on PATH).
+    const root = path.join(dir, "config");
+    fs.mkdirSync(path.join(root, "wg_confs"), { recursive: true });
+    for (const [f, c] of [["wg9.conf", "[Interface]\nPrivateKey = old\n"], [".wg9.wanted", "x\n"], [".wg9.running", "x\n"], ["mine.conf", "[Interface]\n"], ["wg0.conf", "old\n"], [".wg0.wanted", "y\n"]]) fs.writeFileSync(path.join(root, "wg_confs", f), c);
+    const r = spawnSync("sh", ["-c", payload.split("/config").join(root)], { input: "[Interface]\nPrivateKey = new\n", encoding: "utf8" });
+    const left = fs.readdirSync(path.join(root, "wg_confs")).sort();
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(left, [".wg0.wanted", "mine.conf", "wg0.conf"]);
+    assert.match(r.stderr, /removed the stale conf wg9\.conf/);
+    assert.match(r.stderr, /warning: .*mine\.conf was not written by wgkit/);
+    assert.ok(!r.stderr.includes("old") && !r.stderr.includes("new"), "no conf content in the messages");
   });
 
   it("seed: writes through a throwaway container with no network; valid sh", () => {

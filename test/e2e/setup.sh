@@ -61,11 +61,16 @@ if docker info >/dev/null 2>&1; then
   log "docker daemon already answers; not starting one"
 else
   log "starting dockerd (networks in 198.18.0.0/15)"
-  # setsid: the daemon must not die with the mocha process that ran us.
-  setsid dockerd --bip 198.18.0.1/24 \
-    --default-address-pool base=198.18.0.0/15,size=24 \
-    --pidfile "$STATE/dockerd.daemon.pid" \
-    >"$STATE/dockerd.log" 2>&1 </dev/null &
+  # setsid: the daemon must not die with the mocha process that ran us. Every inherited file
+  # descriptor above 2 is closed first: run under `flock /tmp/wgkit-e2e.lock`, the daemon (and
+  # its containerd) would otherwise keep the lock's descriptor and hold the lock for ever.
+  (
+    for fd in /proc/$BASHPID/fd/*; do fd=${fd##*/}; ((fd > 2)) && eval "exec $fd>&-"; done
+    exec setsid dockerd --bip 198.18.0.1/24 \
+      --default-address-pool base=198.18.0.0/15,size=24 \
+      --pidfile "$STATE/dockerd.daemon.pid" \
+      >"$STATE/dockerd.log" 2>&1 </dev/null
+  ) &
   launched=$!
   for _ in $(seq 1 120); do
     docker info >/dev/null 2>&1 && break

@@ -1,5 +1,5 @@
 /**
- * Proves the e2e infrastructure by packets, without any wgkit package:
+ * Proves the e2e infrastructure by packets, without wgkit's components (only core's userspace-image recipe):
  * a Pulumi program (official SDK mocks + EngineMocks) creates a volume and the
  * stand-in WireGuard container on the real Docker Engine, a Command `docker exec`s
  * a server conf into it, and a peer in a network namespace (underlay 198.51.100.x; 192.0.2.0/24 is the VM uplink)
@@ -13,6 +13,10 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import * as random from "@pulumi/random";
 import Docker from "dockerode";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { MODULE_GATE_LINE, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
 import { EngineMocks, demuxDockerLog } from "./harness/engine-mocks";
 import { engineEachTest } from "./harness/lifecycle";
 import { run } from "./harness/exec";
@@ -61,7 +65,11 @@ describe("e2e infrastructure smoke test", function () {
 
     // ---- the Pulumi program
     const tApply = Date.now();
-    const image = new docker.RemoteImage("wg-image", { name: standinImage(), keepLocally: true });
+    // The stand-in, like the real image, has no wireguard-go and its module gate needs kernel
+    // WireGuard: run the userspace image derived from it (core's recipe, built by the harness).
+    const context = fs.mkdtempSync(path.join(os.tmpdir(), "wgkit-smoke-"));
+    fs.writeFileSync(path.join(context, "Dockerfile"), userspaceDockerfile(standinImage()));
+    const image = new docker.Image("wg-image", { imageName: userspaceImageName(standinImage()), skipPush: true, build: { context } });
     const volume = new docker.Volume("wg-config", {});
     const serverConf = pulumi.secret(
       [
@@ -83,11 +91,11 @@ describe("e2e infrastructure smoke test", function () {
     // The image, started without a conf, deletes the container's default route: write the conf
     // into the volume first (a throwaway container), as wgkit does; the image brings it up itself.
     const seed = new command.local.Command("wg-seed", {
-      create: pulumi.interpolate`docker run --rm -i --network none --entrypoint sh -v ${volume.name}:/config ${image.imageId} -c 'umask 077 && mkdir -p /config/wg_confs && cat > /config/wg_confs/wg0.conf'`,
+      create: pulumi.interpolate`docker run --rm -i --network none --entrypoint sh -v ${volume.name}:/config ${image.repoDigest} -c 'umask 077 && mkdir -p /config/wg_confs && cat > /config/wg_confs/wg0.conf'`,
       stdin: serverConf,
     });
     const container = new docker.Container("wg-server", {
-      image: image.imageId,
+      image: image.repoDigest,
       capabilities: { adds: ["NET_ADMIN"] },
       sysctls: { "net.ipv4.conf.all.src_valid_mark": "1" },
       devices: [{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun" }],
@@ -184,7 +192,7 @@ describe("e2e infrastructure smoke test", function () {
     assert.strictEqual((await dockerApi.getContainer(name).inspect()).State.ExitCode, 0);
   });
 
-  it("without /dev/net/tun and NET_ADMIN the stand-in logs the module line and sleeps (like the real image)", async function () {
+  it("on a kernel without WireGuard the stand-in's module gate logs the image's line and sleeps (like the real image)", async function () {
     const r = await mocks.newResource({
       type: "docker:index/container:Container",
       name: "no-tun",
@@ -193,7 +201,7 @@ describe("e2e infrastructure smoke test", function () {
     const c = dockerApi.getContainer(r.id!);
     const logs = await waitFor("module line in logs", async () => {
       const text = demuxDockerLog((await c.logs({ stdout: true, stderr: true })) as unknown as Buffer);
-      return text.includes("WireGuard module not available") && text;
+      return text.includes(MODULE_GATE_LINE) && text;
     }, 10_000);
     assert.ok(logs);
     assert.strictEqual((await c.inspect()).State.Running, true, "the container keeps running without a tunnel");

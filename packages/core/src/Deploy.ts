@@ -5,6 +5,7 @@ import { checkKey } from "./Key";
 import { CONF_DIR } from "./ContainerSpec";
 import { normalizeWgQuick, renderWgQuick, WgQuickConf } from "./WgQuick";
 import { cidrsOverlap, parseCidr } from "./AllowedIPs";
+import { MODULE_GATE_LINE, USERSPACE_GATE_LINE } from "./UserspaceImage";
 
 /**
  * What decides how a new conf reaches a running interface. `wg syncconf`
@@ -15,7 +16,7 @@ import { cidrsOverlap, parseCidr } from "./AllowedIPs";
  * restarted, otherwise peers are synced live.
  */
 export interface DeployDigests {
-  /** sha256 of the [Interface] section plus the routed AllowedIPs not inside the interface's subnets. */
+  /** sha256 of the [Interface] section without its PrivateKey, plus the routed AllowedIPs not inside the interface's subnets. */
   fingerprint: string;
   /** sha256 of the sorted peer public keys, one per line: what `wg show <iface> peers` must list. */
   peersDigest: string;
@@ -31,7 +32,9 @@ export function deployDigests(model: WgQuickConf): DeployDigests {
     return own.some((o) => o.addr.kind() === c.addr.kind() && o.prefix <= c.prefix && cidrsOverlap(o, c));
   };
   const routes = [...new Set(conf.peers.flatMap((p) => p.allowedIps).filter((a) => !inside(a)))].sort();
-  const iface = renderWgQuick({ interface: conf.interface, peers: [] });
+  // Never the private key: a sha256 over text holding it, in a plain `create` string, would be an
+  // offline verifier for the key. A key change alone is applied live (`wg syncconf` sets PrivateKey).
+  const iface = renderWgQuick({ interface: conf.interface, peers: [] }).split("\n").filter((l) => !/^PrivateKey\s*=/.test(l)).join("\n");
   const keys = conf.peers.map((p) => p.publicKey).sort();
   return { fingerprint: sha256(`${iface}\nroutes=${routes.join(",")}`), peersDigest: sha256(keys.map((k) => `${k}\n`).join("")) };
 }
@@ -51,10 +54,29 @@ export interface ApplyScriptInput {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 
-/** The shell that writes conf (stdin) and fingerprint atomically, mode 0600, into /config/wg_confs. */
+/**
+ * Which confs in /config/wg_confs wgkit OWNS: those it wrote, i.e. `<name>.conf` with wgkit's
+ * marker `.<name>.wanted` beside it (every install and seed writes both). A wgkit container
+ * runs exactly one interface, so while installing `iface`, every other owned conf is stale
+ * (left by a renamed interface; it holds a private key, and the image brings up every conf in
+ * the folder, where one failing conf takes all tunnels down): it is taken down when it is up,
+ * then removed with its markers. A conf without a marker is not wgkit's and is left in place,
+ * with a warning (the image brings it up too).
+ */
+function removeStalePayload(iface: string): string {
+  return `{ for m in ${CONF_DIR}/.*.wanted; do [ -e "$m" ] || continue; n=\${m#${CONF_DIR}/.}; n=\${n%.wanted}; [ "$n" = ${iface} ] && continue; `
+    + `if ip link show "$n" >/dev/null 2>&1; then wg-quick down "${CONF_DIR}/$n.conf" >/dev/null 2>&1 || ip link del dev "$n"; fi; `
+    + `rm -f "${CONF_DIR}/$n.conf" "${CONF_DIR}/.$n.wanted" "${CONF_DIR}/.$n.running"; echo "wgkit: removed the stale conf $n.conf (written by wgkit for an interface this container no longer runs)" >&2; done; `
+    + `for f in ${CONF_DIR}/*.conf; do [ -e "$f" ] || continue; n=\${f##*/}; n=\${n%.conf}; [ "$n" = ${iface} ] || [ -e "${CONF_DIR}/.$n.wanted" ] || echo "wgkit: warning: $f was not written by wgkit; the image brings it up too" >&2; done; true; }`;
+}
+
+/**
+ * The shell that writes conf (stdin) and fingerprint atomically, mode 0600, into /config/wg_confs,
+ * owned like /config (the image chowns /config to PUID:PGID at every start), after removing stale confs.
+ */
 function writeConfPayload(iface: string, fingerprint: string): string {
   const conf = `${CONF_DIR}/${iface}.conf`;
-  return `umask 077; mkdir -p ${CONF_DIR} && cat > ${conf}.wgkit-new && chmod 600 ${conf}.wgkit-new && mv -f ${conf}.wgkit-new ${conf} && echo ${fingerprint} > ${CONF_DIR}/.${iface}.wanted`;
+  return `umask 077; mkdir -p ${CONF_DIR} && ${removeStalePayload(iface)} && cat > ${conf}.wgkit-new && chmod 600 ${conf}.wgkit-new && chown "$(stat -c %u:%g /config)" ${conf}.wgkit-new && mv -f ${conf}.wgkit-new ${conf} && echo ${fingerprint} > ${CONF_DIR}/.${iface}.wanted && chown "$(stat -c %u:%g /config)" ${CONF_DIR}/.${iface}.wanted`;
 }
 
 /**
@@ -105,6 +127,26 @@ until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; d
   t=$((t+1)); [ $t -le ${timeout} ] || fail "container $c is not running after ${timeout}s: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
   sleep 1
 done
+# The image's first start-up step is a module gate that sleeps forever (container still "running")
+# when it cannot use WireGuard; it says so in the log. Recognise that line and fail with the fix.
+gate() {
+  # Only this start's log: a gate line from an earlier start (before the module was loaded) does not count.
+  since=$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)
+  logs=$(docker logs --since "$since" --tail 200 "$c" 2>&1 || true)
+  case "$logs" in
+    *"${MODULE_GATE_LINE}"*) why="the image's module gate logged '${MODULE_GATE_LINE}' and stopped start-up (the image has no userspace fallback)" ;;
+    *"${USERSPACE_GATE_LINE}"*) fail "${iface} cannot come up in $c: wgkit's userspace gate found neither kernel WireGuard nor a usable /dev/net/tun. The container needs the device /dev/net/tun and NET_ADMIN; on LXC/OpenVZ hosts the host must allow tun devices in the guest." ;;
+    *) return 0 ;;
+  esac
+  tun=""; docker exec "$c" test -c /dev/net/tun 2>/dev/null || tun=" and the container has no /dev/net/tun"
+  mods=""
+  if [ -n "$(docker inspect -f '{{range .Mounts}}{{if eq .Destination "/lib/modules"}}{{.Source}}{{end}}{{end}}' "$c" 2>/dev/null)" ] \
+     && [ -z "$(docker exec "$c" ls -A /lib/modules 2>/dev/null)" ]; then
+    mods=" The host has no /lib/modules (Docker created an empty directory for the bind mount), so the module cannot be loaded from the container either: install the kernel's modules on the host, or use userspace."
+  fi
+  fail "${iface} cannot come up in $c: the host kernel has no WireGuard module$tun; $why. Load the module on the host (modprobe wireguard), or set userspace: true (wgkit then runs an image derived with wireguard-go).$mods"
+}
+gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
 apply() {
   docker exec "$c" sh -c '
@@ -115,7 +157,7 @@ apply() {
     if ip link show ${iface} >/dev/null 2>&1; then wg-quick down ${iface}; fi
     wg-quick up ${iface} || exit $?
   fi
-  echo ${fingerprint} > ${running}' 2>&1
+  echo ${fingerprint} > ${running} && chown "$(stat -c %u:%g /config)" ${running}' 2>&1
 }
 out=$(apply) || true
 # A conf the tools reject will not get better by waiting: fail at once with their words.
@@ -133,6 +175,7 @@ while :; do
     docker exec "$c" ip route show default | grep -q . || fail "${iface} is up in $c but the container has no default route (the image deletes it when it starts without a conf or a conf fails); restart the container"
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0
   fi
+  gate
   t=$((t+1))
   if [ $t -gt ${timeout} ]; then
     if ! docker exec "$c" sh -c 'ip link add dev wgkitprobe type wireguard 2>/dev/null && ip link del dev wgkitprobe' && ! docker exec "$c" test -c /dev/net/tun; then

@@ -24,3 +24,4 @@ export * from "./SiteLinkSpec";
 export * from "./PeerSpec";
 export * from "./WgShow";
 export * from "./LinuxserverConfig";
+export * from "./UserspaceImage";

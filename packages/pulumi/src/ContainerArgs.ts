@@ -14,7 +14,11 @@ export interface ContainerArgs {
   configPath?: string;
   /** The host has the wireguard/iptables modules loaded: no SYS_MODULE, no /lib/modules mount. Default false. */
   hostModulesLoaded?: boolean;
-  /** The host kernel lacks WireGuard: pass /dev/net/tun so the image's wg-quick uses userspace wireguard-go. Default false. */
+  /**
+   * The host kernel lacks WireGuard: run an image derived from `image` that adds wireguard-go and a
+   * module gate accepting /dev/net/tun (built on the engine by a docker.Image; needs the base's package
+   * mirror once), and pass /dev/net/tun. The image alone never brings a tunnel up without the module. Default false.
+   */
   userspace?: boolean;
   /** DOCKER_HOST of the engine the Docker provider targets, for the conf install step (e.g. ssh://user@host). Default: the local engine. */
   dockerHost?: pulumi.Input<string>;

@@ -2,7 +2,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { confSeed } from "./ConfInstall";
-import { ContainerOptions, containerSpec } from "@wgkit/core";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ContainerOptions, containerSpec, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
 
 export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks" | "dockerHost"> {
   ports: docker.types.input.ContainerPort[];
@@ -17,13 +20,15 @@ export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks
 
 export interface WireGuardContainer {
   image: docker.RemoteImage;
+  /** With `userspace: true`: the image derived from `image` (wireguard-go + a module gate accepting /dev/net/tun) that the container runs. */
+  userspaceImage?: docker.Image;
   volume?: docker.Volume;
   container: docker.Container;
   seed: command.local.Command;
 }
 
 /**
- * Declares image, /config volume and the container from core's ContainerSpec.
+ * Declares image (and, for userspace, the derived image), /config volume and the container from core's ContainerSpec.
  * Nothing that changes with peers is an input here, so peer changes never
  * replace the container. Secrets are never put in env, labels or command.
  */
@@ -41,8 +46,9 @@ export function wireGuardContainer(name: string, args: WireGuardContainerArgs, o
     image: image.imageId,
     dockerHost: args.dockerHost,
   }, opts);
+  const userspaceImage = args.userspace ? deriveUserspaceImage(name, spec.image, image, opts) : undefined;
   const container = new docker.Container(name, {
-    image: image.imageId,
+    image: userspaceImage ? userspaceImage.repoDigest : image.imageId,
     name,
     capabilities: { adds: spec.capabilities },
     sysctls: spec.sysctls,
@@ -60,5 +66,25 @@ export function wireGuardContainer(name: string, args: WireGuardContainerArgs, o
     networksAdvanced: args.networks?.map((n) => ({ name: n })),
     labels: Object.entries({ "wgkit.component": name, ...args.labels }).map(([label, value]) => ({ label, value })),
   }, { ...opts, dependsOn: [seed] });
-  return { image, volume, container, seed };
+  return { image, volume, container, userspaceImage, seed };
+}
+
+/**
+ * `userspace: true`: the pinned image has no wireguard-go and its module gate never passes
+ * without kernel WireGuard, so the container runs an image derived from it (see core's
+ * UserspaceImage.ts), built by the Docker provider on the engine it targets. The Dockerfile
+ * needs no other context; it is written to a directory named by its own hash, so the same
+ * recipe has the same inputs on every run. Without the package mirror the build, and so
+ * `up`, fails with a `wgkit:` line naming the fix.
+ */
+function deriveUserspaceImage(name: string, base: string, baseImage: docker.RemoteImage, opts: pulumi.CustomResourceOptions): docker.Image {
+  const imageName = userspaceImageName(base);
+  const dir = path.join(os.tmpdir(), `wgkit-userspace-${imageName.split(":")[1]}`);
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "Dockerfile"), userspaceDockerfile(base));
+  return new docker.Image(`${name}-userspace-image`, {
+    imageName,
+    skipPush: true,
+    build: { context: dir, dockerfile: path.join(dir, "Dockerfile") },
+  }, { ...opts, dependsOn: [baseImage] });
 }

@@ -22,6 +22,7 @@ import * as fs from "fs";
 import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "util";
+import { Readable } from "stream";
 import { runAsync } from "./exec";
 import { engineModel, processIgnoreChanges, Registration, RegistrationSink } from "../../support/engineModel";
 
@@ -458,6 +459,45 @@ async function applyRemoteImage(ctx: EngineMocks, args: MockResourceArgs, i: Rec
   return { id: `${info.Id}${i.name}`, state: { ...i, imageId: info.Id, repoDigest } };
 }
 
+/**
+ * Builds an image as the provider's `Image` resource with `build` does, on this engine (Engine API
+ * build, legacy builder; RUN steps reach the Debian mirror like any container here). The context
+ * directory's regular files and the Dockerfile are sent as the build context. An image already
+ * tagged `tag` and built from the same base image id is reused (wgkit names derived images by the
+ * sha256 of their Dockerfile).
+ * A failed build throws with the builder's error and the last lines of its output.
+ */
+export async function buildImage(docker: Docker, o: { context: string; dockerfile?: string; tag: string; labels?: Record<string, string>; network?: string; noCache?: boolean; log?: (m: string) => void }): Promise<Docker.ImageInspectInfo> {
+  // Reused only when built FROM the very image the base reference names now (the stand-in's alias
+  // `lscr.io/linuxserver/wireguard:…` moves when the stand-in's recipe changes).
+  const dockerfile = fs.readFileSync(o.dockerfile ?? `${o.context}/Dockerfile`);
+  const from = /^FROM\s+(\S+)/m.exec(dockerfile.toString("utf8"))?.[1];
+  const baseId = from ? (await docker.getImage(from).inspect().catch(() => undefined))?.Id ?? "" : "";
+  const existing = await docker.getImage(o.tag).inspect().catch((e: any) => { if (e?.statusCode === 404) return undefined; throw e; });
+  if (existing && existing.Config?.Labels?.["wgkit.e2e.from"] === baseId) return existing;
+  const files = fs.readdirSync(o.context, { withFileTypes: true }).filter((d) => d.isFile() && d.name !== "Dockerfile")
+    .map((d) => ({ path: d.name, content: fs.readFileSync(`${o.context}/${d.name}`), mode: 0o644 }));
+  const tar = makeTar([{ path: "Dockerfile", content: dockerfile, mode: 0o644 }, ...files]);
+  const t0 = Date.now();
+  const stream: NodeJS.ReadableStream = await (docker as any).buildImage(Readable.from([tar]), { t: o.tag, dockerfile: "Dockerfile", labels: { ...o.labels, "wgkit.e2e.from": baseId }, networkmode: o.network, nocache: o.noCache, forcerm: true });
+  const events: any[] = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err: any, res: any[]) => (err ? reject(err) : resolve(res))));
+  const output = events.map((ev) => ev.stream ?? "").join("");
+  const failed = events.find((ev) => ev.error || ev.errorDetail);
+  if (failed) {
+    throw new Error(`docker build of ${o.tag} failed: ${failed.error ?? failed.errorDetail?.message}\n${output.split("\n").slice(-15).join("\n")}`);
+  }
+  o.log?.(`built ${o.tag} in ${Date.now() - t0} ms`);
+  return docker.getImage(o.tag).inspect();
+}
+
+async function applyImage(ctx: EngineMocks, args: MockResourceArgs, i: Record<string, any>): Promise<MockResourceResult> {
+  if (!i.imageName) throw new Error("input `imageName` is required");
+  if (!i.build?.context) throw new Error("this harness only builds images (input `build.context` is required)");
+  if (i.skipPush === false || i.registry) throw new Error("this harness never pushes (set skipPush: true)");
+  const info = await buildImage(ctx.docker, { context: i.build.context, dockerfile: i.build.dockerfile, tag: i.imageName, network: i.build.network, labels: { [HARNESS_LABEL]: "1" } });
+  return { id: info.Id, state: { ...i, imageName: i.imageName, baseImageName: i.imageName, context: i.build.context, dockerfile: i.build.dockerfile, registryServer: "", repoDigest: info.Id } };
+}
+
 async function applyCommand(ctx: EngineMocks, args: MockResourceArgs, i: Record<string, any>): Promise<MockResourceResult> {
   const interpreter: string[] = i.interpreter ?? ["/bin/sh", "-c"];
   const env = { ...process.env, ...(i.environment ?? {}) };
@@ -505,6 +545,7 @@ export const RESOURCE_HANDLERS: Record<string, ResourceHandler> = {
   "docker:index/volume:Volume": applyVolume,
   "docker:index/network:Network": applyNetwork,
   "docker:index/remoteImage:RemoteImage": applyRemoteImage,
+  "docker:index/image:Image": applyImage,
   "command:local:Command": applyCommand,
   "random:index/randomBytes:RandomBytes": applyRandomBytes,
 };
