@@ -8,6 +8,7 @@ import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
+import { naming } from "./ComponentError";
 
 /** The image as a client of a WireGuard server or VPN provider; other containers can route through it. */
 export interface ClientTunnelArgs extends ContainerArgs {
@@ -35,6 +36,10 @@ export interface ClientTunnelArgs extends ContainerArgs {
 
 export const CLIENT_TUNNEL_TYPE = "wgkit:index:ClientTunnel";
 
+/**
+ * A WireGuard client in a container (the linuxserver.io image in client mode) connected to a
+ * WireGuard server or VPN provider; other containers route through it with `networkMode`.
+ */
 export class ClientTunnel extends pulumi.ComponentResource {
   /** `container:<id>`: give this to other containers' `networkMode` to route them through the tunnel. */
   public readonly networkMode: pulumi.Output<string>;
@@ -42,21 +47,25 @@ export class ClientTunnel extends pulumi.ComponentResource {
   public readonly ports: pulumi.Output<PublishedPort[]>;
   /** This client's public key (derived from the conf). */
   public readonly publicKey: pulumi.Output<string>;
-  /** Tunnel addresses from the conf. */
+  /** Tunnel addresses from the conf (CIDR). */
   public readonly addresses: pulumi.Output<string[]>;
   /** The conf as written into the container (secret). */
   public readonly config: pulumi.Output<string>;
+  /** The WireGuard container (a Docker provider resource), e.g. for `dependsOn`. */
   public readonly container: docker.Container;
+  /** The step that installs the conf in the container and checks the tunnel is up (a Command provider resource). */
   public readonly install: command.local.Command;
 
   constructor(name: string, args: ClientTunnelArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    const { plain, unknown } = splitKnown(args);
-    checkName(name, "name"); // the Docker container and volume are named after it
-    checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
+    naming(CLIENT_TUNNEL_TYPE, name, () => {
+      const { plain, unknown } = splitKnown(args);
+      checkName(name, "name"); // the Docker container and volume are named after it
+      checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
+    });
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";
 
-    const model = pulumi.output(args).apply((a) => buildClientConf(a as unknown as ClientTunnelSpec));
+    const model = pulumi.output(args).apply((a) => naming(CLIENT_TUNNEL_TYPE, name, () => buildClientConf(a as unknown as ClientTunnelSpec)));
     this.config = pulumi.secret(model.apply(renderWgQuick));
     this.publicKey = pulumi.unsecret(model.apply((m) => publicKeyOf(m.interface.privateKey!)));
     this.addresses = pulumi.unsecret(model.apply((m) => m.interface.address));

@@ -8,3 +8,4 @@ export { RUN_ID } from "./KeySeed";
 export * from "./ClientTunnel";
 export * from "./SiteLink";
 export * from "./ContainerArgs";
+export * from "./ComponentError";
