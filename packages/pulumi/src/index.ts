@@ -9,3 +9,4 @@ export * from "./ClientTunnel";
 export * from "./SiteLink";
 export * from "./ContainerArgs";
 export * from "./ComponentError";
+export { Protocol, SiteLinkMode, WgKitError } from "@wgkit/core";

@@ -1,0 +1,157 @@
+/**
+ * The wgkit component plugin as the Pulumi CLI sees it: started with the SDK's run-plugin on the
+ * `plugin/` folder, asked for its schema over gRPC. The schema is produced by the SDK's own
+ * analyzer from our TypeScript sources, so these checks hold our types and docs against it.
+ */
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { getSchema, PackageSchema, PLUGIN_DIR, PropertySchema, REPO, RunningPlugin, startPlugin } from "../support/plugin";
+
+const ALL = ["WireGuardServer", "Peer", "ClientTunnel", "SiteLink"];
+/** The analyzer's verdict on WireGuardServer before its `peers` became plain output objects (lead's `[analyzer]` change). */
+const PRE_ANALYZER_CHANGE = /Could not determine __pulumiType for resource class 'Peer'/;
+
+/** Every property of every resource (inputs and outputs) and of every object type, with where it sits. */
+function allProperties(s: PackageSchema): [string, PropertySchema][] {
+  const out: [string, PropertySchema][] = [];
+  for (const [tok, r] of Object.entries(s.resources)) {
+    for (const [k, p] of Object.entries(r.inputProperties ?? {})) out.push([`${tok} input ${k}`, p]);
+    for (const [k, p] of Object.entries(r.properties ?? {})) out.push([`${tok} output ${k}`, p]);
+  }
+  for (const [tok, t] of Object.entries(s.types)) for (const [k, p] of Object.entries(t.properties ?? {})) out.push([`${tok}.${k}`, p]);
+  return out;
+}
+
+/** Checks that hold for whichever components the plugin serves. */
+function checkServed(s: PackageSchema, components: string[]): void {
+  assert.equal(s.name, "wgkit");
+  assert.deepEqual(Object.keys(s.resources).sort(), components.map((c) => `wgkit:index:${c}`).sort());
+  for (const tok of [...Object.keys(s.resources), ...Object.keys(s.types)]) assert.match(tok, /^wgkit:index:[A-Z][A-Za-z0-9]+$/, tok);
+  for (const [tok, r] of Object.entries(s.resources)) {
+    assert.equal(r.isComponent, true, tok);
+    assert.ok(r.description && r.description.length > 20, `${tok} has no description`);
+  }
+  // Type-level descriptions are not asserted: the SDK's generateSchema (3.248.0) drops them for
+  // object and enum types alike; their properties' and members' descriptions are served.
+  for (const [tok, t] of Object.entries(s.types)) for (const m of t.enum ?? []) assert.ok(m.description, `${tok} member ${m.name} has no description`);
+  const props = allProperties(s);
+  assert.ok(props.length > 40, `only ${props.length} properties`);
+  for (const [where, p] of props) {
+    assert.ok(p.description && p.description.trim().length > 0, `${where} has no description`);
+    // The analyzer emits every TS number as `number`: integer-valued ones must say so.
+    if (p.type === "number") assert.match(p.description!, /integer/, `${where} is a number whose doc does not say integer`);
+  }
+  // Internals stay out: the run in which a key seed was created is bookkeeping, not an output.
+  assert.doesNotMatch(JSON.stringify(s), /createdIn/);
+}
+
+const ref = (t: string) => `#/types/wgkit:index:${t}`;
+
+describe("Component plugin: GetSchema over gRPC (run-plugin, as the CLI starts it)", function () {
+  this.timeout(120_000);
+
+  describe("ClientTunnel and SiteLink (a plugin folder serving those two)", () => {
+    let plugin: RunningPlugin;
+    let schema: PackageSchema;
+    let dir: string;
+    before(async () => {
+      // Same package.json/tsconfig as plugin/, with only two classes exported, so these checks
+      // stand whatever the state of WireGuardServer.
+      dir = path.join(REPO, "build", "plugin-subset");
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of ["PulumiPlugin.yaml", "package.json"]) fs.copyFileSync(path.join(PLUGIN_DIR, f), path.join(dir, f));
+      const tsconfig = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "tsconfig.json"), "utf8"));
+      for (const k of Object.keys(tsconfig.compilerOptions.paths)) tsconfig.compilerOptions.paths[k] = tsconfig.compilerOptions.paths[k].map((p: string) => path.join("..", p));
+      fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
+      fs.writeFileSync(path.join(dir, "index.ts"), 'export { ClientTunnel, SiteLink } from "@wgkit/pulumi";\n');
+      plugin = await startPlugin(dir);
+      schema = await getSchema(plugin);
+    });
+    after(() => plugin?.stop());
+
+    it("is package wgkit with the two components, a description on every property, integer fields saying so", () => {
+      checkServed(schema, ["ClientTunnel", "SiteLink"]);
+    });
+
+    it("serves SiteLinkMode and Protocol as enums, referenced by SiteLink.mode and PublishedPort.protocol", () => {
+      assert.deepEqual(schema.types["wgkit:index:SiteLinkMode"].type, "string");
+      assert.deepEqual(schema.types["wgkit:index:SiteLinkMode"].enum!.map((m) => [m.name, m.value]), [["routed", "routed"], ["masquerade", "masquerade"]]);
+      assert.deepEqual(schema.types["wgkit:index:Protocol"].enum!.map((m) => [m.name, m.value]), [["tcp", "tcp"], ["udp", "udp"]]);
+      assert.equal(schema.resources["wgkit:index:SiteLink"].inputProperties!.mode.$ref, ref("SiteLinkMode"));
+      assert.equal(schema.types["wgkit:index:PublishedPort"].properties!.protocol.$ref, ref("Protocol"));
+    });
+
+    it("types the fields users set most", () => {
+      const tun = schema.resources["wgkit:index:ClientTunnel"];
+      assert.equal(tun.inputProperties!.config.type, "string");
+      assert.deepEqual(tun.requiredInputs, ["config"]);
+      assert.equal(tun.inputProperties!.killSwitch.type, "boolean");
+      assert.equal(tun.inputProperties!.publishPorts.items!.$ref, ref("PublishedPort"));
+      assert.equal(tun.properties!.networkMode.type, "string");
+      const link = schema.resources["wgkit:index:SiteLink"];
+      assert.deepEqual([...link.requiredInputs!].sort(), ["siteA", "siteB"]);
+      assert.equal(link.inputProperties!.siteA.$ref, ref("SiteArgs"));
+      assert.equal(link.inputProperties!.persistentKeepalive.type, "number");
+      const site = schema.types["wgkit:index:SiteArgs"];
+      assert.equal(site.properties!.lans.type, "array");
+      assert.equal(site.properties!.lans.items!.type, "string");
+      assert.equal(site.properties!.endpoint.type, "string");
+      assert.deepEqual([...site.required!].sort(), ["lans", "name"]);
+      assert.equal(link.properties!.siteA.$ref, ref("SiteEnd"));
+      assert.equal(schema.types["wgkit:index:SiteEnd"].properties!.routes.items!.type, "string");
+    });
+  });
+
+  describe("the plugin/ folder users add (all four components)", () => {
+    let plugin: RunningPlugin;
+    let schema: PackageSchema | undefined;
+    let analyzerError: Error | undefined;
+    before(async () => {
+      plugin = await startPlugin(PLUGIN_DIR);
+      try {
+        schema = await getSchema(plugin);
+      } catch (e) {
+        analyzerError = e as Error;
+      }
+    });
+    after(() => plugin?.stop());
+    beforeEach(function () {
+      // Narrow, named pending state: only the one analyzer error the lead's `[analyzer]` change
+      // removes (WireGuardServer.peers as Peer resources). Any other failure fails the test.
+      if (analyzerError && PRE_ANALYZER_CHANGE.test(analyzerError.message)) {
+        console.log(`      pending until WireGuardServer.peers are plain objects: ${analyzerError.message.split("\n")[0]}`);
+        this.skip();
+      }
+      if (analyzerError) throw analyzerError;
+    });
+
+    it("is package wgkit with WireGuardServer, Peer, ClientTunnel and SiteLink, every property described", () => {
+      checkServed(schema!, ALL);
+    });
+
+    it("types the server's and peers' most-used fields, and serves peers as plain output objects", () => {
+      const s = schema!.resources["wgkit:index:WireGuardServer"];
+      assert.deepEqual(s.requiredInputs, ["serverUrl"]);
+      assert.equal(s.inputProperties!.serverUrl.type, "string");
+      assert.equal(s.inputProperties!.serverPort.type, "number");
+      assert.equal(s.inputProperties!.subnet.type, "string");
+      assert.equal(s.inputProperties!.userspace.type, "boolean");
+      assert.equal(s.inputProperties!.peers.type, "object");
+      const peerArgs = s.inputProperties!.peers.additionalProperties!.$ref!;
+      assert.match(peerArgs, /^#\/types\/wgkit:index:/);
+      const pa = schema!.types[peerArgs.slice("#/types/".length)];
+      assert.equal(pa.properties!.persistentKeepalive.type, "number");
+      assert.equal(pa.properties!.address.type, "string");
+      assert.equal(s.properties!.publicKey.type, "string");
+      assert.equal(s.properties!.config.type, "string");
+      const peerOut = s.properties!.peers.additionalProperties!.$ref!;
+      assert.match(peerOut, /^#\/types\/wgkit:index:/, "peers are plain objects, not Peer resource references");
+      const po = schema!.types[peerOut.slice("#/types/".length)];
+      for (const f of ["address", "publicKey", "config", "qrCode", "nixos"]) assert.equal(po.properties![f].type, "string", f);
+      const peer = schema!.resources["wgkit:index:Peer"];
+      for (const f of ["serverPublicKey", "endpoint", "address"]) assert.ok(peer.requiredInputs!.includes(f), f);
+    });
+  });
+});
