@@ -10,6 +10,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { getSchema, PLUGIN_DIR, startPlugin } from "../support/plugin";
 
 const REPO = path.resolve(__dirname, "../../..");
 const PACKAGES = { core: "@wgkit/core", pulumi: "@wgkit/pulumi" } as const;
@@ -36,18 +37,26 @@ describe("npm pack → install in a fresh project → compile (strict, skipLibCh
   });
   after(() => tmp && fs.rmSync(tmp, { recursive: true, force: true }));
 
-  it("packs only what a user needs: compiled JS, declarations, package.json, README, LICENSE", () => {
+  it("packs only what a user needs: JS with its maps and sources (the plugin's analyzer reads them), declarations, README, LICENSE", () => {
     for (const [dir, res] of Object.entries(packed)) {
       const files = res.files.map((f) => f.path).sort();
       for (const f of files) {
-        assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/[A-Za-z0-9_/]+\.(js|d\.ts))$/, `${dir}: ${f} does not belong in the package`);
+        assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/[A-Za-z0-9_/]+\.(js|js\.map|d\.ts)|src\/[A-Za-z0-9_/]+\.ts)$/, `${dir}: ${f} does not belong in the package`);
+        assert.doesNotMatch(f, /tsbuildinfo|(^|\/)test\//, `${dir}: ${f}`);
       }
       for (const need of ["package.json", "README.md", "LICENSE", "dist/index.js", "dist/index.d.ts"]) assert.ok(files.includes(need), `${dir}: ${need} missing`);
       // Every module comes with its declarations, and every source file of the package is there.
       const js = files.filter((f) => f.endsWith(".js"));
       for (const f of js) assert.ok(files.includes(f.replace(/\.js$/, ".d.ts")), `${dir}: ${f} has no .d.ts`);
+      // No map without its sources: every map's `sources` are in the tarball.
+      for (const m of files.filter((f) => f.endsWith(".js.map"))) {
+        const map = JSON.parse(fs.readFileSync(path.join(REPO, "packages", dir, m), "utf8")) as { sources: string[] };
+        for (const src of map.sources) assert.ok(files.includes(path.posix.join(path.posix.dirname(m), src)), `${dir}: ${m} points at ${src}, not packed`);
+      }
+      assert.equal(files.filter((f) => f.endsWith(".js.map")).length, js.length, `${dir}: a map per module`);
       const sources = fs.readdirSync(path.join(REPO, "packages", dir, "src"), { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
       assert.deepEqual(js.map((f) => f.slice("dist/".length)).sort(), sources.map((f) => f.replace(/\.ts$/, ".js")).sort(), `${dir}: stale or missing modules in dist`);
+      assert.deepEqual(files.filter((f) => f.startsWith("src/")).sort(), sources.map((f) => `src/${f}`).sort(), `${dir}: sources`);
       const license = fs.readFileSync(path.join(REPO, "packages", dir, "LICENSE"), "utf8");
       assert.match(license, /Apache License\s+Version 2\.0, January 2004/);
     }
@@ -82,7 +91,6 @@ describe("npm pack → install in a fresh project → compile (strict, skipLibCh
     // One @pulumi/pulumi: the consumer's. A second copy would mean a package pinned its own.
     const copies = npm(["ls", "@pulumi/pulumi", "--all", "--parseable"], project).trim().split("\n").filter((l) => l.endsWith(path.join("node_modules", "@pulumi", "pulumi")));
     assert.deepEqual(copies, [path.join(project, "node_modules", "@pulumi", "pulumi")]);
-    assert.ok(!fs.existsSync(path.join(project, "node_modules", "@wgkit", "pulumi", "src")), "no sources shipped");
 
     const readme = (dir: string) => fs.readFileSync(path.join(REPO, "packages", dir, "README.md"), "utf8");
     const snippets = [...tsBlocks(readme("core")), ...tsBlocks(readme("pulumi"))];
@@ -119,6 +127,37 @@ export function describe(e: unknown): string {
     } catch (e) {
       const x = e as { stdout?: string; stderr?: string };
       assert.fail(`tsc failed in the consumer project:\n${x.stdout}${x.stderr}`);
+    }
+  });
+
+  it("serves the plugin folder, as `pulumi package add` installs it, from the packed packages: package wgkit", async () => {
+    const dir = path.join(tmp, "plugin");
+    fs.mkdirSync(dir);
+    for (const f of ["PulumiPlugin.yaml", "tsconfig.json", "index.ts"]) fs.copyFileSync(path.join(PLUGIN_DIR, f), path.join(dir, f));
+    const pkg = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8"));
+    assert.equal(pkg.name, "wgkit", "the package name is the schema's name");
+    assert.equal(pkg.dependencies["@wgkit/pulumi"], `^${packed.pulumi.filename.match(/(\d+\.\d+\.\d+)\.tgz$/)![1]}`);
+    // What the registry would serve for ^0.1.0, from the tarballs (core too: @wgkit/pulumi needs it).
+    pkg.dependencies["@wgkit/pulumi"] = `file:${path.join(tmp, packed.pulumi.filename)}`;
+    pkg.dependencies["@wgkit/core"] = `file:${path.join(tmp, packed.core.filename)}`;
+    fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2));
+    npm(["install", "--no-audit", "--no-fund", "--prefer-offline"], dir);
+    // Until the lead's [analyzer] change, WireGuardServer.peers are Peer resources, which the
+    // analyzer refuses; while the installed source still says so, serve the other two components.
+    const preChange = /peers: Record<string, Peer>/.test(fs.readFileSync(path.join(dir, "node_modules", "@wgkit", "pulumi", "src", "WireGuardServer.ts"), "utf8"));
+    const served = preChange ? ["ClientTunnel", "SiteLink"] : ["ClientTunnel", "Peer", "SiteLink", "WireGuardServer"];
+    if (preChange) {
+      console.log("      WireGuardServer.peers are still Peer resources: serving ClientTunnel and SiteLink only");
+      fs.writeFileSync(path.join(dir, "index.ts"), 'export { ClientTunnel, SiteLink } from "@wgkit/pulumi";\n');
+    }
+    const plugin = await startPlugin(dir);
+    try {
+      const schema = await getSchema(plugin);
+      assert.equal(schema.name, "wgkit");
+      assert.deepEqual(Object.keys(schema.resources).sort(), served.map((c) => `wgkit:index:${c}`));
+      assert.equal(schema.types["wgkit:index:SiteLinkMode"].enum!.length, 2, "the as-const enum is read from the shipped sources");
+    } finally {
+      plugin.stop();
     }
   });
 });
