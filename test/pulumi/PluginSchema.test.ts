@@ -7,6 +7,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { getSchema, PackageSchema, PLUGIN_DIR, PropertySchema, REPO, RunningPlugin, startPlugin } from "../support/plugin";
+import { checkUsage, fromSnake, pythonUsage, yamlUsage } from "../support/schemaUsage";
 
 const ALL = ["WireGuardServer", "Peer", "ClientTunnel", "SiteLink"];
 /** The analyzer's verdict on WireGuardServer before its `peers` became plain output objects (lead's `[analyzer]` change). */
@@ -102,6 +103,35 @@ describe("Component plugin: GetSchema over gRPC (run-plugin, as the CLI starts i
       assert.equal(link.properties!.siteA.$ref, ref("SiteEnd"));
       assert.equal(schema.types["wgkit:index:SiteEnd"].properties!.routes.items!.type, "string");
     });
+
+    it("the example checker accepts a right program and rejects each kind of wrong one", () => {
+      const program = (props: string, read = "siteA.routes") => `
+config:
+  endpoint: { type: string }
+resources:
+  link:
+    type: wgkit:index:SiteLink
+    properties:
+${props.replace(/^/gm, "      ")}
+outputs:
+  routes: \${link.${read}}
+`;
+      const good = `siteA:\n  name: home\n  lans: [192.168.1.0/24]\n  endpoint: \${endpoint}\n  publishPort: 51820\nsiteB:\n  name: office\n  lans: [192.168.2.0/24]\nmode: masquerade`;
+      assert.equal(checkUsage(schema, yamlUsage(program(good))), 4);
+      const bad: [string, string, RegExp][] = [
+        [good.replace("mode: masquerade", "mode: bridged"), "siteA.routes", /not one of routed, masquerade/],
+        [good.replace("mode: masquerade", "modus: routed"), "siteA.routes", /no property modus/],
+        [good.replace("  lans: [192.168.2.0/24]\n", ""), "siteA.routes", /required property lans/],
+        [good.replace("publishPort: 51820", "publishPort: '51820'"), "siteA.routes", /publishPort/],
+        [good, "siteA.route", /output siteA.route not in the schema/],
+      ];
+      for (const [props, read, why] of bad) assert.throws(() => checkUsage(schema, yamlUsage(program(props, read))), why);
+      const py = (args: string) => `import pulumi_wgkit as wgkit\nt = wgkit.ClientTunnel(\n    "vpn",\n${args}\n)\npulumi.export("m", t.network_mode)\n`;
+      assert.equal(checkUsage(schema, pythonUsage(py('    config=config.require_secret("conf"),\n    kill_switch=True,\n    publish_ports=[{"internal": 8080, "protocol": "udp"}],')), fromSnake), 4);
+      assert.throws(() => checkUsage(schema, pythonUsage(py('    config=config.require_secret("conf"),\n    killswitch=True,')), fromSnake), /no property killswitch/);
+      assert.throws(() => checkUsage(schema, pythonUsage(py('    config=config.require_secret("conf"),\n    publish_ports=[{"internal": 8080, "protocol": "sctp"}],')), fromSnake), /not one of tcp, udp/);
+      assert.throws(() => checkUsage(schema, pythonUsage(py("    kill_switch=True,")), fromSnake), /required property config/);
+    });
   });
 
   describe("the plugin/ folder users add (all four components)", () => {
@@ -152,6 +182,20 @@ describe("Component plugin: GetSchema over gRPC (run-plugin, as the CLI starts i
       for (const f of ["address", "publicKey", "config", "qrCode", "nixos"]) assert.equal(po.properties![f].type, "string", f);
       const peer = schema!.resources["wgkit:index:Peer"];
       for (const f of ["serverPublicKey", "endpoint", "address"]) assert.ok(peer.requiredInputs!.includes(f), f);
+    });
+
+    it("examples/yaml-server uses only tokens and properties the schema has", () => {
+      const uses = yamlUsage(fs.readFileSync(path.join(REPO, "examples", "yaml-server", "Pulumi.yaml"), "utf8"));
+      assert.deepEqual(uses.map((u) => [u.name, u.type]), [["wireguard", "wgkit:index:WireGuardServer"]]);
+      assert.deepEqual(uses[0].inputs.peers, { laptop: {}, phone: { persistentKeepalive: 25 } }, "the default stack's peers");
+      assert.equal(checkUsage(schema!, uses), 8);
+    });
+
+    it("examples/python-server uses only tokens and properties the schema has (snake_case as the Python SDK spells them)", () => {
+      const uses = pythonUsage(fs.readFileSync(path.join(REPO, "examples", "python-server", "__main__.py"), "utf8"));
+      assert.deepEqual(uses.map((u) => [u.name, u.type]), [["wireguard", "wgkit:index:WireGuardServer"]]);
+      assert.deepEqual(uses[0].inputs.peers, { laptop: {}, phone: { persistent_keepalive: 25 } }, "the default stack's peers");
+      assert.equal(checkUsage(schema!, uses, fromSnake), 10);
     });
   });
 });
