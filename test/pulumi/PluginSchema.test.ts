@@ -195,7 +195,7 @@ outputs:
       const uses = pythonUsage(fs.readFileSync(path.join(REPO, "examples", "python-server", "__main__.py"), "utf8"));
       assert.deepEqual(uses.map((u) => [u.name, u.type]), [["wireguard", "wgkit:index:WireGuardServer"]]);
       assert.deepEqual(uses[0].inputs.peers, { laptop: {}, phone: { persistent_keepalive: 25 } }, "the default stack's peers");
-      assert.equal(checkUsage(schema!, uses, fromSnake), 10);
+      assert.equal(checkUsage(schema!, uses, fromSnake), 9);
     });
   });
 });
