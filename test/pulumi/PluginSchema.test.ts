@@ -6,7 +6,7 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { getSchema, PackageSchema, PLUGIN_DIR, PropertySchema, REPO, RunningPlugin, startPlugin } from "../support/plugin";
+import { getSchema, PackageSchema, PLUGIN_DIR, PropertySchema, REPO, RunningPlugin, startPlugin, subsetPlugin } from "../support/plugin";
 import { checkUsage, fromSnake, pythonUsage, yamlUsage } from "../support/schemaUsage";
 
 const ALL = ["WireGuardServer", "Peer", "ClientTunnel", "SiteLink"];
@@ -55,19 +55,8 @@ describe("Component plugin: GetSchema over gRPC (run-plugin, as the CLI starts i
   describe("ClientTunnel and SiteLink (a plugin folder serving those two)", () => {
     let plugin: RunningPlugin;
     let schema: PackageSchema;
-    let dir: string;
     before(async () => {
-      // Same package.json/tsconfig as plugin/, with only two classes exported, so these checks
-      // stand whatever the state of WireGuardServer.
-      dir = path.join(REPO, "build", "plugin-subset");
-      fs.rmSync(dir, { recursive: true, force: true });
-      fs.mkdirSync(dir, { recursive: true });
-      for (const f of ["PulumiPlugin.yaml", "package.json"]) fs.copyFileSync(path.join(PLUGIN_DIR, f), path.join(dir, f));
-      const tsconfig = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "tsconfig.json"), "utf8"));
-      for (const k of Object.keys(tsconfig.compilerOptions.paths)) tsconfig.compilerOptions.paths[k] = tsconfig.compilerOptions.paths[k].map((p: string) => path.join("..", p));
-      fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
-      fs.writeFileSync(path.join(dir, "index.ts"), 'export { ClientTunnel, SiteLink } from "@wgkit/pulumi";\n');
-      plugin = await startPlugin(dir);
+      plugin = await startPlugin(subsetPlugin(["ClientTunnel", "SiteLink"]));
       schema = await getSchema(plugin);
     });
     after(() => plugin?.stop());
