@@ -98,16 +98,15 @@ describe("WireGuardServer (SDK mocks)", () => {
     assert.equal(r3.peerVals.f.address, "10.13.13.6");
   });
 
-  it("uses type tokens and a parent chain: server → peer → key seed", async () => {
+  it("uses type tokens and parents: two custom resources per peer (key seed, address memory), children of the server", async () => {
     const m = new RecordingMocks();
     await runServer(m, { a: {} });
     const types = new Set(m.registrations.map((r) => r.type));
-    for (const t of ["wgkit:index:WireGuardServer", "wgkit:index:Peer", "random:index/randomBytes:RandomBytes", CONTAINER, "command:local:Command"]) assert.ok(types.has(t), t);
-    const peerRes = m.registrations.filter((r) => r.type === "wgkit:index:Peer");
-    assert.equal(peerRes.length, 1);
-    // ≤ 3 resources per peer: the Peer component, its key seed, its address memory
+    for (const t of ["wgkit:index:WireGuardServer", "random:index/randomBytes:RandomBytes", CONTAINER, "command:local:Command"]) assert.ok(types.has(t), t);
+    assert.ok(!types.has("wgkit:index:Peer"), "no Peer component per server peer");
     const perPeer = m.registrations.filter((r) => r.name.startsWith("wg-a-") || r.name === "wg-a");
-    assert.equal(perPeer.length, 3, perPeer.map((r) => r.name).join(","));
+    assert.deepEqual(perPeer.map((r) => r.name).sort(), ["wg-a-address-10.13.13.0_24", "wg-a-keys"]);
+    for (const r of perPeer) assert.match(r.urn, /::wgkit:index:WireGuardServer\$random:index\/randomBytes:RandomBytes::/);
   });
 
   it("propagates a Docker provider for a remote host to the container", async () => {

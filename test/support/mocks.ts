@@ -1,59 +1,94 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { isDeepStrictEqual } from "util";
+import { engineModel, findOld, processIgnoreChanges, Registration, RegistrationSink } from "./engineModel";
 
 export type State = Record<string, any>;
 
+/** One resource in the modelled stack state. */
+export interface StoredResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** Inputs after ignoreChanges (what the engine stores as inputs). */
+  inputs: State;
+  outputs: State;
+}
+
+/** The stack's state between updates, by URN (plain JSON: it can be written to a file and read by another process). */
+export type Snapshot = Record<string, StoredResource>;
+
+const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
+
 /**
- * SDK mocks that record every registration and can carry state from a
- * previous run. Carrying state emulates what the Pulumi engine does between
- * two `pulumi up`s for the two resource types whose state wgkit relies on:
- * RandomBytes keeps its bytes unless its keepers change (replacement), and
- * `ignoreChanges` paths keep their old values (engine semantics: old inputs
- * are substituted into the goal state). This is our model of the engine,
- * not the engine; the e2e harness runs the same programs against real Docker.
+ * SDK mocks that record every registration and carry the stack's state from one update to the
+ * next the way the Pulumi engine does for what wgkit relies on (see engineModel.ts): URNs with
+ * aliases, ignoreChanges (old inputs substituted, also on replacement), RandomBytes keeping its
+ * bytes unless its inputs change (then it is replaced: new bytes), resources no longer declared
+ * deleted. This is our model of the engine, not the engine; the e2e harness runs the same
+ * programs against real Docker.
  */
-export class RecordingMocks implements pulumi.runtime.Mocks {
-  readonly registrations: pulumi.runtime.MockResourceArgs[] = [];
-  readonly states = new Map<string, State>();
-  constructor(private readonly previous = new Map<string, State>(), private readonly bytes?: (name: string) => Buffer) {}
+export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
+  readonly registrations: (pulumi.runtime.MockResourceArgs & { urn: string })[] = [];
+  /** This update's resulting state, by URN. */
+  readonly states = new Map<string, StoredResource>();
+  /** URNs this update created (no old state). */
+  readonly created = new Set<string>();
+  current?: Registration;
+  private readonly previous: Map<string, StoredResource>;
+
+  constructor(previous: Snapshot | Map<string, StoredResource> = {}, private readonly bytes?: (name: string) => Buffer) {
+    this.previous = previous instanceof Map ? previous : new Map(Object.entries(previous));
+  }
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
-    this.registrations.push(args);
-    const prev = this.previous.get(args.name);
-    let state: State = { ...args.inputs };
+    const reg = this.current ?? { urn: args.name, ignoreChanges: [], aliases: [] };
+    this.current = undefined;
+    this.registrations.push({ ...args, urn: reg.urn });
+    const old = findOld(this.previous, reg)?.state;
+    const inputs: State = old ? processIgnoreChanges(args.inputs, old.inputs, reg.ignoreChanges) : JSON.parse(JSON.stringify(args.inputs ?? {}));
+    let outputs: State = { ...inputs };
     switch (args.type) {
-      case "random:index/randomBytes:RandomBytes": {
-        if (prev && "address" in (prev.keepers ?? {})) { state = prev; break; } // address memory: ignoreChanges: ["keepers"]
-        const replace = !prev || prev.keepers?.rotation !== args.inputs.keepers?.rotation || prev.length !== args.inputs.length;
-        const b = replace ? (this.bytes?.(args.name) ?? crypto.randomBytes(args.inputs.length)) : Buffer.from(prev.base64, "base64");
-        state = { ...state, base64: b.toString("base64"), hex: b.toString("hex") };
-        if (prev) state.keepers = { ...state.keepers, createdIn: prev.keepers.createdIn }; // ignoreChanges: ["keepers.createdIn"]
+      case RANDOM_BYTES: {
+        const same = old !== undefined && isDeepStrictEqual(old.inputs, inputs);
+        const b = same ? Buffer.from(old!.outputs.base64, "base64") : (this.bytes?.(args.name) ?? crypto.randomBytes(inputs.length));
+        outputs = { ...inputs, base64: b.toString("base64"), hex: b.toString("hex") };
         break;
       }
       case "docker:index/container:Container":
-        state = { ...state, networkDatas: [{ networkName: "bridge", ipAddress: "198.18.0.2" }] };
+        outputs = { ...outputs, networkDatas: [{ networkName: "bridge", ipAddress: "198.18.0.2" }] };
         break;
       case "docker:index/remoteImage:RemoteImage":
-        state = { ...state, imageId: `sha256:${"0".repeat(64)}`, repoDigest: "" };
+        outputs = { ...outputs, imageId: `sha256:${"0".repeat(64)}`, repoDigest: "" };
         break;
     }
-    this.states.set(args.name, state);
-    return { id: args.custom ? `${args.name}_id` : undefined, state };
+    if (!old) this.created.add(reg.urn);
+    if (args.custom) this.states.set(reg.urn, { urn: reg.urn, type: args.type, name: args.name, inputs, outputs });
+    return { id: args.custom ? `${args.name}_id` : undefined, state: outputs };
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
     return args.inputs;
   }
 
-  /** The state to hand to the next run, as a new process (new RUN_ID) would see it. */
-  nextRun(): Map<string, State> {
-    const m = new Map<string, State>();
-    for (const [k, v] of this.states) {
-      const s = JSON.parse(JSON.stringify(v));
-      if (s.keepers?.createdIn) s.keepers.createdIn = `earlier:${s.keepers.createdIn}`;
-      m.set(k, s);
+  /**
+   * The state the next update starts from. A completed update: exactly what this one declared.
+   * An interrupted one (`interrupted` lists URNs this update created whose creation is lost):
+   * those are missing, and nothing was deleted yet (deletions come last).
+   */
+  snapshot(interrupted?: (r: StoredResource) => boolean): Snapshot {
+    const out: Snapshot = {};
+    if (interrupted) for (const [u, s] of this.previous) out[u] = s;
+    for (const [u, s] of this.states) {
+      if (interrupted && this.created.has(u) && interrupted(s)) continue;
+      out[u] = JSON.parse(JSON.stringify(s));
     }
-    return m;
+    return out;
+  }
+
+  /** The state to hand to the next run (kept for older call sites). */
+  nextRun(): Map<string, StoredResource> {
+    return new Map(Object.entries(this.snapshot()));
   }
 
   byType(type: string): pulumi.runtime.MockResourceArgs[] {
@@ -61,9 +96,10 @@ export class RecordingMocks implements pulumi.runtime.Mocks {
   }
 }
 
-/** Installs the mocks for one program run. */
-export function useMocks(mocks: RecordingMocks, preview = false): RecordingMocks {
+/** Installs the mocks for one program run, with the engine model's registration details. */
+export function useMocks<M extends pulumi.runtime.Mocks & RegistrationSink>(mocks: M, preview = false): M {
   pulumi.runtime.setMocks(mocks, "wgkit-test", "test", preview);
+  engineModel(mocks);
   return mocks;
 }
 

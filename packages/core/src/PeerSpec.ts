@@ -53,7 +53,7 @@ export function checkPeerSpec(spec: Partial<PeerSpec>, unknown: ReadonlySet<stri
 }
 
 /** The device's conf; without `privateKey` (device-held key) the PrivateKey line is left for the device to add. */
-export function buildPeer(spec: PeerSpec, privateKey: string | undefined, presharedKey: string): WgQuickConf {
+export function buildPeer(spec: PeerSpec, privateKey: string | undefined, presharedKey: string | undefined): WgQuickConf {
   checkPeerSpec(spec);
   const conf = peerConf({
     privateKey: privateKey ?? "",

@@ -1,5 +1,5 @@
 import { check } from "./WgKitError";
-import { checkKey } from "./Key";
+import { checkKey, publicKeyOf } from "./Key";
 import { parseAllowedIps, checkNoOverlap } from "./AllowedIPs";
 import { AddressPlan, parseSubnet, PeerAddresses, planAddresses } from "./AddressPlan";
 import {
@@ -22,6 +22,10 @@ export interface ServerPeerSpec {
   enabled?: boolean;
   rotation?: string;
   mtu?: number;
+  /** Imported private key (adoption). */
+  privateKey?: string;
+  /** Imported preshared key (adoption). */
+  presharedKey?: string;
 }
 
 /** A server as the user declares it. `dns` may be ["auto"] (PEERDNS=auto). */
@@ -37,6 +41,8 @@ export interface ServerSpec extends ContainerOptions {
   persistentKeepalive?: number;
   masquerade?: boolean;
   rotation?: string;
+  /** Imported server private key (adoption). */
+  privateKey?: string;
   peers?: Record<string, ServerPeerSpec>;
 }
 
@@ -65,20 +71,28 @@ export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<
   if (has("persistentKeepalive")) checkKeepalive(spec.persistentKeepalive!, "persistentKeepalive");
   if (has("masquerade")) bool(spec.masquerade, "masquerade");
   if (has("rotation")) checkSingleLine(spec.rotation!, "rotation");
+  if (has("privateKey")) checkKey(spec.privateKey, "privateKey");
   if (has("readyTimeoutSeconds")) checkIntRange(spec.readyTimeoutSeconds!, "readyTimeoutSeconds", "timeout-range", 1, 3600);
   checkContainerOptions(spec);
   const routes: { field: string; cidr: string }[] = [];
   if (s4) routes.push({ field: "subnet", cidr: s4.cidr });
   if (s6) routes.push({ field: "subnet6", cidr: s6.cidr });
   const keys = new Map<string, string>();
+  if (spec.privateKey !== undefined) keys.set(publicKeyOf(spec.privateKey), "the server");
   for (const [name, p] of Object.entries(spec.peers ?? {})) {
     const f = `peers.${name}`;
     checkName(name, f);
-    check(p !== null && typeof p === "object", f, "type", "must be an object of peer settings");
-    if (p.publicKey !== undefined) {
-      checkKey(p.publicKey, `${f}.publicKey`);
-      check(!keys.has(p.publicKey), `${f}.publicKey`, "duplicate-key", `is also the public key of peer ${JSON.stringify(keys.get(p.publicKey))}`);
-      keys.set(p.publicKey, name);
+    check(p !== null && typeof p === "object" && !Array.isArray(p), f, "type", "must be an object of peer settings");
+    check(p.publicKey === undefined || p.privateKey === undefined, `${f}.privateKey`, "key-conflict",
+      "give either publicKey (a device-held key) or privateKey (an imported key), not both");
+    if (p.privateKey !== undefined) checkKey(p.privateKey, `${f}.privateKey`);
+    if (p.presharedKey !== undefined) checkKey(p.presharedKey, `${f}.presharedKey`);
+    const pub = p.publicKey ?? (p.privateKey !== undefined ? publicKeyOf(p.privateKey) : undefined);
+    if (pub !== undefined) {
+      const kf = p.publicKey !== undefined ? `${f}.publicKey` : `${f}.privateKey`;
+      if (p.publicKey !== undefined) checkKey(p.publicKey, kf);
+      check(!keys.has(pub), kf, "duplicate-key", `gives the same public key as ${keys.get(pub) === "the server" ? "the server" : `peer ${JSON.stringify(keys.get(pub))}`}`);
+      keys.set(pub, name);
     }
     if (p.persistentKeepalive !== undefined) checkKeepalive(p.persistentKeepalive, `${f}.persistentKeepalive`);
     if (p.allowedIps !== undefined) parseAllowedIps(p.allowedIps, `${f}.allowedIps`);
@@ -111,7 +125,8 @@ export function checkDnsList(dns: string[], field: string): void {
 /** What the server conf needs of one peer. */
 export interface PeerMaterial {
   publicKey: string;
-  presharedKey: string;
+  /** Undefined: no PresharedKey line (imported keys from before preshared keys existed). */
+  presharedKey: string | undefined;
   addresses: PeerAddresses;
 }
 

@@ -9,6 +9,7 @@ export * from "./Validation";
 export * from "./Endpoint";
 export * from "./AllowedIPs";
 export * from "./AddressPlan";
+export * from "./AddressLedger";
 export * from "./WgQuick";
 export * from "./ServerConf";
 export * from "./PeerConf";

@@ -1,10 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { presharedKeyFromSeed, privateKeyFromSeed, publicKeyOf } from "@wgkit/core";
-
-/** Differs per `pulumi up`; recorded once per seed (ignoreChanges) to tell new peers from existing ones. */
-export const RUN_ID = crypto.randomUUID();
+import { creationStamp, presharedKeyFromSeed, privateKeyFromSeed, publicKeyOf } from "@wgkit/core";
 
 /** Keys derived from one persisted seed. Private and preshared keys are secrets; the public key is not. */
 export interface SeedKeys {
@@ -12,25 +9,29 @@ export interface SeedKeys {
   privateKey: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   presharedKey: pulumi.Output<string>;
-  /** The run in which this seed was created. */
-  createdIn: pulumi.Output<string>;
+}
+
+/** Private, public and preshared key from a 64-byte seed's base64 (bytes 0–31 → private key, 32–63 → PSK). */
+export function keysOfSeed(seed: random.RandomBytes): Omit<SeedKeys, "seed"> {
+  const bytes = seed.base64.apply((b) => Buffer.from(b, "base64"));
+  const privateKey = pulumi.secret(bytes.apply((b) => privateKeyFromSeed(b.subarray(0, 32))));
+  const presharedKey = pulumi.secret(bytes.apply((b) => presharedKeyFromSeed(b.subarray(32, 64).toString("base64"))));
+  // Derived purely from generated key material: the one place a secret is made plain.
+  const publicKey = pulumi.unsecret(privateKey.apply((k) => publicKeyOf(k)));
+  return { privateKey, publicKey, presharedKey };
 }
 
 /**
  * 64 random bytes in state (RandomBytes: secret, importable, no dynamic
  * provider): bytes 0–31 clamp into the private key, 32–63 are the preshared
  * key. Changing `rotation` replaces the seed and so rotates both keys;
- * nothing else does.
+ * nothing else does. `keepers.createdIn` records a creation stamp and is
+ * ignored afterwards (see PeerState.ts, which relies on the same layout).
  */
 export function keySeed(name: string, rotation: pulumi.Input<string> | undefined, opts: pulumi.CustomResourceOptions): SeedKeys {
   const seed = new random.RandomBytes(name, {
     length: 64,
-    keepers: { rotation: pulumi.output(rotation ?? ""), createdIn: RUN_ID },
+    keepers: { rotation: pulumi.output(rotation ?? ""), createdIn: creationStamp(Date.now(), crypto.randomUUID()) },
   }, { ...opts, ignoreChanges: ["keepers.createdIn"], additionalSecretOutputs: ["base64", "hex"] });
-  const bytes = seed.base64.apply((b) => Buffer.from(b, "base64"));
-  const privateKey = pulumi.secret(bytes.apply((b) => privateKeyFromSeed(b.subarray(0, 32))));
-  const presharedKey = pulumi.secret(bytes.apply((b) => presharedKeyFromSeed(b.subarray(32, 64).toString("base64"))));
-  const publicKey = pulumi.unsecret(privateKey.apply((k) => publicKeyOf(k)));
-  const createdIn = pulumi.unsecret(seed.keepers.apply((k) => String(k?.createdIn ?? "")));
-  return { seed, privateKey, publicKey, presharedKey, createdIn };
+  return { seed, ...keysOfSeed(seed) };
 }

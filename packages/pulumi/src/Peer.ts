@@ -19,11 +19,11 @@ export interface PeerArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** What the device routes into the tunnel (ALLOWEDIPS). Default `0.0.0.0/0, ::/0`. */
   allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
-  /** PersistentKeepalive seconds from the device (0–65535). Default: off. */
+  /** PersistentKeepalive seconds from the device (integer, 0–65535). Default: off. */
   persistentKeepalive?: pulumi.Input<number>;
-  /** Interface MTU on the device (1280–9000). Default: wg-quick's choice. */
+  /** Interface MTU on the device (integer, 1280–9000). Default: wg-quick's choice. */
   mtu?: pulumi.Input<number>;
-  /** Local ListenPort on the device (the image writes 51820). Default: random. */
+  /** Local ListenPort on the device (integer, 1–65535; the image writes 51820). Default: random. */
   listenPort?: pulumi.Input<number>;
   /** Device-held key: the device's public key. No private key is generated or stored; the conf then has no PrivateKey line. */
   publicKey?: pulumi.Input<string>;
@@ -35,6 +35,10 @@ export interface PeerArgs {
 
 export const PEER_TYPE = "wgkit:index:Peer";
 
+/**
+ * A device dialling a WireGuard server (possibly managed in another stack): its keys (a seed in
+ * state), its conf, QR code and NixOS snippet.
+ */
 export class Peer extends pulumi.ComponentResource {
   /** The device's public key (plain). */
   public readonly publicKey: pulumi.Output<string>;
@@ -42,7 +46,9 @@ export class Peer extends pulumi.ComponentResource {
   public readonly privateKey: pulumi.Output<string | undefined>;
   /** The preshared key shared with the server (secret). */
   public readonly presharedKey: pulumi.Output<string>;
+  /** The device's tunnel IPv4 address. */
   public readonly address: pulumi.Output<string>;
+  /** The device's tunnel IPv6 address (dual stack only). */
   public readonly address6: pulumi.Output<string | undefined>;
   /** The device's wg-quick conf (secret). */
   public readonly config: pulumi.Output<string>;
@@ -50,8 +56,6 @@ export class Peer extends pulumi.ComponentResource {
   public readonly qrCode: pulumi.Output<string | undefined>;
   /** NixOS module snippet; keys are referenced by file, never inlined. */
   public readonly nixos: pulumi.Output<string>;
-  /** @internal run in which the key seed was created (address memory). */
-  public readonly createdIn: pulumi.Output<string>;
 
   constructor(name: string, args: PeerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     const { plain, unknown } = splitKnown(args);
@@ -60,7 +64,6 @@ export class Peer extends pulumi.ComponentResource {
 
     const deviceHeld = args.publicKey !== undefined;
     const keys = keySeed(`${name}-keys`, args.rotation, { parent: this });
-    this.createdIn = keys.createdIn;
     this.presharedKey = keys.presharedKey;
     this.publicKey = deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey;
     this.privateKey = deviceHeld ? pulumi.output(undefined) : keys.privateKey;

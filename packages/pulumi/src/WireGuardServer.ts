@@ -1,25 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
-import * as random from "@pulumi/random";
 import {
-  checkName, AddressPlan, buildServerConf, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, peerStatus, PeerStatus, planAddresses, planRemembered,
+  buildServerConf, check, checkName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
   renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
-import { keySeed, RUN_ID } from "./KeySeed";
+import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
-import { deferred, detach, splitKnown, topLevel } from "./known";
-import { Peer } from "./Peer";
+import { splitKnown, topLevel } from "./known";
+import { peerState } from "./PeerState";
+import { serverPeerOutputs, ServerPeerOutputs } from "./ServerPeerOutputs";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 
 /** One peer of a WireGuardServer. Every field is optional. */
 export interface ServerPeerArgs {
-  /** Pinned tunnel IPv4 address. Default: allocated from `subnet` and remembered in state. */
+  /** Pinned tunnel IPv4 address. Default: allocated from `subnet` and remembered in state (unpinning returns the peer to its remembered address). */
   address?: pulumi.Input<string>;
-  /** Pinned tunnel IPv6 address (dual stack). Default: allocated from `subnet6`, mirroring the IPv4 host number. */
+  /** Pinned tunnel IPv6 address (dual stack). Default: allocated from `subnet6`, mirroring the IPv4 host number, and remembered in state. */
   address6?: pulumi.Input<string>;
-  /** PersistentKeepalive seconds on both ends (PERSISTENTKEEPALIVE_PEERS). Default: the server's `persistentKeepalive`, else off. */
+  /** PersistentKeepalive seconds (integer, 0–65535) on both ends (PERSISTENTKEEPALIVE_PEERS). Default: the server's `persistentKeepalive`, else off. */
   persistentKeepalive?: pulumi.Input<number>;
   /** Extra networks routed to this peer, e.g. the LAN behind it (SERVER_ALLOWEDIPS_PEER_<name>). Default: none. */
   serverAllowedIps?: pulumi.Input<pulumi.Input<string>[]>;
@@ -33,15 +33,26 @@ export interface ServerPeerArgs {
   enabled?: pulumi.Input<boolean>;
   /** Change to rotate this peer's keys on the next `pulumi up`. */
   rotation?: pulumi.Input<string>;
-  /** MTU in this peer's conf. Default: the server's `mtu`. */
+  /** MTU (integer, 1280–9000) in this peer's conf. Default: the server's `mtu`. */
   mtu?: pulumi.Input<number>;
+  /**
+   * Imported private key (e.g. adopted from an existing deployment): kept only as a secret; no key
+   * is generated for this peer while `rotation` is unset. Setting `rotation` switches the peer to
+   * generated keys and keeps its address.
+   */
+  privateKey?: pulumi.Input<string>;
+  /**
+   * Imported preshared key, kept only as a secret. A peer with imported keys (`privateKey` or
+   * `presharedKey`) and no `presharedKey` has none, as on deployments made before preshared keys existed.
+   */
+  presharedKey?: pulumi.Input<string>;
 }
 
 /** A WireGuard server: the linuxserver.io image in client mode, running a conf wgkit renders. */
 export interface WireGuardServerArgs extends ContainerArgs {
   /** Public name or IP peers dial (SERVERURL). Required; "auto" is refused (it asks an external service). */
   serverUrl: pulumi.Input<string>;
-  /** External UDP port, published to the container's 51820 (SERVERPORT). Default 51820. */
+  /** External UDP port (integer, 1–65535), published to the container's 51820 (SERVERPORT). Default 51820. */
   serverPort?: pulumi.Input<number>;
   /** Tunnel subnet, CIDR of any prefix or the image's bare form (INTERNAL_SUBNET). Default 10.13.13.0/24. */
   subnet?: pulumi.Input<string>;
@@ -51,15 +62,17 @@ export interface WireGuardServerArgs extends ContainerArgs {
   dns?: pulumi.Input<pulumi.Input<string>[]>;
   /** AllowedIPs written into peer confs (ALLOWEDIPS). Default ["0.0.0.0/0", "::/0"]. */
   allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Tunnel MTU for server and peers. Default: wg-quick's choice. */
+  /** Tunnel MTU (integer, 1280–9000) for server and peers. Default: wg-quick's choice. */
   mtu?: pulumi.Input<number>;
-  /** Default PersistentKeepalive for all peers (PERSISTENTKEEPALIVE_PEERS=all). Default: off. */
+  /** Default PersistentKeepalive seconds (integer, 0–65535) for all peers (PERSISTENTKEEPALIVE_PEERS=all). Default: off. */
   persistentKeepalive?: pulumi.Input<number>;
   /** NAT traffic from peers leaving the container's uplink (the image's MASQUERADE). Default true. */
   masquerade?: pulumi.Input<boolean>;
-  /** Change to rotate the server's key on the next `pulumi up`. */
+  /** Change to rotate the server's key on the next `pulumi up` (then a generated key replaces an imported one). */
   rotation?: pulumi.Input<string>;
-  /** Seconds `pulumi up` waits for the tunnel to come up with the expected key before failing. Default 60. */
+  /** Imported server private key (e.g. adopted from an existing deployment), kept only as a secret. Default: generated. */
+  privateKey?: pulumi.Input<string>;
+  /** Seconds (integer, 1–3600) `pulumi up` waits for the tunnel to come up with the expected key before failing. Default 60. */
   readyTimeoutSeconds?: number;
   /** Peers by name (names must be known at preview; values may be outputs). */
   peers?: Record<string, ServerPeerArgs>;
@@ -71,17 +84,34 @@ const IFACE = "wg0";
 /** Fields a server peer inherits from the server, in core's spec terms. */
 type ResolvedSpec = ServerSpec & { peers: NonNullable<ServerSpec["peers"]> };
 
+/** A peer's keys as the server and its conf need them. */
+interface PeerKeys {
+  publicKey: pulumi.Output<string>;
+  /** Undefined for device-held keys. */
+  privateKey: pulumi.Output<string | undefined>;
+  /** Undefined when imported keys come without one. */
+  presharedKey: pulumi.Output<string | undefined>;
+}
+
+/**
+ * A WireGuard server: the linuxserver.io image in client mode, running a conf wgkit renders.
+ * Keys and addresses live in Pulumi state (two small resources per peer, see PeerState.ts), so
+ * a device configured once keeps working through every later update.
+ */
 export class WireGuardServer extends pulumi.ComponentResource {
+  /** The server's public key. */
   public readonly publicKey: pulumi.Output<string>;
   /** SERVERURL:SERVERPORT as peers dial it. */
   public readonly endpoint: pulumi.Output<string>;
-  /** Server tunnel addresses. */
+  /** The server's tunnel IPv4 address (the first host of `subnet`). */
   public readonly address: pulumi.Output<string>;
+  /** The server's tunnel IPv6 address (dual stack only). */
   public readonly address6: pulumi.Output<string | undefined>;
   /** The rendered server conf (secret). */
   public readonly config: pulumi.Output<string>;
-  /** Peers by name: address, publicKey, config (secret), qrCode (secret), nixos. */
-  public readonly peers: Record<string, Peer>;
+  /** Peers by name: address, address6, publicKey, config (secret), qrCode (secret), nixos. */
+  public readonly peers: Record<string, ServerPeerOutputs>;
+  /** The server container. */
   public readonly container: docker.Container;
   /** The step that installs the conf and checks the tunnel is up. */
   public readonly install: command.local.Command;
@@ -89,76 +119,71 @@ export class WireGuardServer extends pulumi.ComponentResource {
   public readonly status: pulumi.Output<Record<string, PeerStatus>>;
 
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    check(args !== null && typeof args === "object" && !Array.isArray(args), "args", "type", "must be an object of server settings");
+    check(args.peers === undefined || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
+      "peers", "plain-map", "must be a map of name → peer settings, not a list");
     const { plain, unknown } = splitKnown(args);
     if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
+    if (unknown.has("subnet")) throw new WgKitError("subnet", "plain", "must be known when the program runs (it names the peers' address memories)");
     checkName(name, "name"); // the Docker container and volume are named after it
     checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
     super(SERVER_TYPE, name, {}, opts);
 
     const spec = pulumi.output(args).apply((a) => ({ ...(a as unknown as ServerSpec), peers: (a.peers ?? {}) as ResolvedSpec["peers"] }) as ResolvedSpec);
-    const serverKeys = keySeed(`${name}-key`, args.rotation, { parent: this });
-    this.publicKey = serverKeys.publicKey;
+    const server = importedOrSeeded(`${name}-key`, args.privateKey, args.rotation, this);
+    this.publicKey = server.publicKey;
     this.endpoint = spec.apply(serverEndpoint);
-    const names = Object.keys(args.peers ?? {});
+    const peerArgs = args.peers ?? {};
+    const names = Object.keys(peerArgs);
 
-    // Addresses: each peer's first allocation is remembered in state (keepers ignored after
-    // creation); newcomers are planned around the remembered ones.
-    const pins = spec.apply((s) => names.map((n) => ({ name: n, address: s.peers[n].address, address6: s.peers[n].address6 })));
-    const pendingAddress = names.map(() => deferred<string>());
-    const pendingAddress6 = names.map(() => deferred<string | undefined>());
+    // Keys and addresses: see PeerState.ts for the invariant and its failure modes.
+    const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
+    const state = peerState(this, name, names.map((n) => ({ name: n, rotation: peerArgs[n].rotation, imported: imported(peerArgs[n]) })),
+      (args.subnet as string | undefined) ?? DEFAULT_SUBNET, // plain: checked above
+      spec.apply((s) => ({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: names.map((n) => ({ name: n, address: s.peers[n].address, address6: s.peers[n].address6 })) })));
+    const plan = state.plan;
+    this.address = plan.apply((p) => p.server.address);
+    this.address6 = plan.apply((p) => p.server.address6);
+
+    const keys: Record<string, PeerKeys> = {};
+    for (const n of names) {
+      const p = peerArgs[n];
+      if (imported(p)) {
+        const privateKey: pulumi.Output<string | undefined> = p.privateKey === undefined ? pulumi.output(undefined) : pulumi.secret(p.privateKey);
+        keys[n] = {
+          privateKey,
+          // A public key is published by design: plain even when derived from an imported secret.
+          publicKey: p.publicKey !== undefined ? pulumi.output(p.publicKey) : pulumi.unsecret(privateKey.apply((k: string | undefined) => publicKeyOf(k!, `peers.${n}.privateKey`))),
+          presharedKey: p.presharedKey === undefined ? pulumi.output(undefined) : pulumi.secret(p.presharedKey),
+        };
+      } else {
+        const k = keysOfSeed(state.seeds[n]);
+        keys[n] = { privateKey: p.publicKey !== undefined ? pulumi.output(undefined) : k.privateKey, publicKey: p.publicKey !== undefined ? pulumi.output(p.publicKey) : k.publicKey, presharedKey: k.presharedKey };
+      }
+    }
+
+    const material = pulumi.all(names.map((n) => pulumi.all([keys[n].publicKey, keys[n].presharedKey])));
+    this.config = pulumi.secret(pulumi.all([spec, server.privateKey, plan, material]).apply(([s, priv, pl, mat]) =>
+      renderWgQuick(buildServerConf(s, priv, pl, Object.fromEntries(names.map((n, j) => [n, {
+        publicKey: mat[j][0], presharedKey: mat[j][1], addresses: pl.peers[n],
+      }]))))));
+
     this.peers = {};
-    names.forEach((n, i) => {
-      const p = args.peers![n];
-      this.peers[n] = new Peer(`${name}-${n}`, {
+    for (const n of names) {
+      const p = peerArgs[n];
+      this.peers[n] = serverPeerOutputs({
+        field: `peers.${n}`,
         serverPublicKey: this.publicKey,
         endpoint: this.endpoint,
-        address: pendingAddress[i].output,
-        address6: pendingAddress6[i].output as pulumi.Output<string>,
+        addresses: plan.apply((pl) => pl.peers[n]),
         dns: spec.apply((s) => resolvePeerDns(s.peers[n].dns, s.dns, serverAddresses(s.subnet ?? DEFAULT_SUBNET, s.subnet6))),
         allowedIps: p.allowedIps ?? args.allowedIps,
         persistentKeepalive: p.persistentKeepalive ?? args.persistentKeepalive,
         mtu: p.mtu ?? args.mtu,
-        publicKey: p.publicKey,
-        rotation: p.rotation,
-      }, { parent: this });
-    });
-    const createdIn = pulumi.all(names.map((n) => this.peers[n].createdIn));
-    // The memory is a 1-byte RandomBytes whose keepers hold the address and are ignored after
-    // creation (a resource with few output properties: cheaper than a no-op Command per peer).
-    const memory: Record<string, random.RandomBytes> = {};
-    const remembered = (q: string) => memory[q].keepers.apply((t) => ({ address: t?.address as string | undefined, address6: (t?.address6 || undefined) as string | undefined }));
-    const base = pulumi.all([spec, pins]).apply(([s, pin]) => ({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: pin }));
-    const old = detach(createdIn.apply((created) => Object.fromEntries(names.map((n, j) => [n, created[j] !== RUN_ID]))));
-    // Existing peers' inputs are ignored by the engine (their address is remembered), so they get
-    // the plain plan, which must not wait on any memory. Newcomers are planned once, together,
-    // around what the existing peers remember.
-    const plainPlan = detach(base.apply((b) => planAddresses(b)));
-    const newcomerPlan = detach(pulumi.all([base, old]).apply(([b, o]) => {
-      const olds = names.filter((n) => o[n]);
-      return pulumi.all(olds.map(remembered)).apply((prev) => planAddresses({ ...b, previous: Object.fromEntries(olds.map((q, j) => [q, prev[j]])) }));
-    }));
-    names.forEach((n) => {
-      const candidate = old.apply((o) => (o[n] ? plainPlan : newcomerPlan).apply((pl) => pl.peers[n]));
-      memory[n] = new random.RandomBytes(`${name}-${n}-address`, {
-        length: 1,
-        keepers: { address: candidate.apply((c) => c.address), address6: candidate.apply((c) => c.address6 ?? "") },
-      }, { parent: this.peers[n], ignoreChanges: ["keepers"] });
-    });
-    const plan: pulumi.Output<AddressPlan> = pulumi.all([base, pulumi.all(names.map(remembered))]).apply(([b, mem]) =>
-      planRemembered({ ...b, previous: Object.fromEntries(names.map((n, j) => [n, mem[j]])) }));
-    const planned = detach(plan);
-    names.forEach((n, i) => {
-      pendingAddress[i].resolve(planned.apply((pl) => pl.peers[n].address));
-      pendingAddress6[i].resolve(planned.apply((pl) => pl.peers[n].address6));
-    });
-    this.address = plan.apply((p) => p.server.address);
-    this.address6 = plan.apply((p) => p.server.address6);
-
-    const material = pulumi.all(names.map((n) => pulumi.all([this.peers[n].publicKey, this.peers[n].presharedKey])));
-    this.config = pulumi.secret(pulumi.all([spec, serverKeys.privateKey, plan, material]).apply(([s, priv, pl, mat]) =>
-      renderWgQuick(buildServerConf(s, priv, pl, Object.fromEntries(names.map((n, j) => [n, {
-        publicKey: mat[j][0], presharedKey: mat[j][1], addresses: pl.peers[n],
-      }]))))));
+        ...keys[n],
+        hasPresharedKey: !imported(p) || p.presharedKey !== undefined,
+      });
+    }
 
     const c = wireGuardContainer(name, {
       ...containerArgsOf(args),
@@ -191,8 +216,8 @@ export class WireGuardServer extends pulumi.ComponentResource {
       environment: statusEnv,
       logging: "none",
     }, { parent: this, dependsOn: [this.install] });
-    this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => this.peers[n].publicKey))])
-      .apply(([text, keys]) => peerStatus(text, Object.fromEntries(names.map((n, j) => [n, keys[j]]))));
+    this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => keys[n].publicKey))])
+      .apply(([text, pubs]) => peerStatus(text, Object.fromEntries(names.map((n, j) => [n, pubs[j]]))));
 
     this.registerOutputs({
       status: this.status,
@@ -201,12 +226,18 @@ export class WireGuardServer extends pulumi.ComponentResource {
       address: this.address,
       address6: this.address6,
       config: this.config,
-      peers: Object.fromEntries(names.map((n) => [n, peerOutputs(this.peers[n])])),
+      peers: this.peers,
     });
   }
 }
 
-/** The per-peer outputs a stack exports: plain address/publicKey/nixos, secret config/qrCode. */
-export function peerOutputs(p: Peer) {
-  return { address: p.address, address6: p.address6, publicKey: p.publicKey, config: p.config, qrCode: p.qrCode, nixos: p.nixos };
+/** The server's keys: imported (secret) unless `rotation` asks for generated ones, else from a seed. */
+function importedOrSeeded(seedName: string, privateKey: pulumi.Input<string> | undefined, rotation: pulumi.Input<string> | undefined, parent: pulumi.Resource) {
+  if (privateKey !== undefined && rotation === undefined) {
+    const priv = pulumi.secret(privateKey);
+    // A public key is published by design: plain even when derived from an imported secret.
+    return { privateKey: priv, publicKey: pulumi.unsecret(priv.apply((k) => publicKeyOf(k, "privateKey"))) };
+  }
+  const k = keySeed(seedName, rotation, { parent });
+  return { privateKey: k.privateKey, publicKey: k.publicKey };
 }

@@ -4,7 +4,7 @@
  */
 export * from "./Peer";
 export * from "./WireGuardServer";
-export { RUN_ID } from "./KeySeed";
+export * from "./ServerPeerOutputs";
 export * from "./ClientTunnel";
 export * from "./SiteLink";
 export * from "./ContainerArgs";

@@ -37,24 +37,3 @@ export function splitKnown<T extends object>(args: T): { plain: Partial<T>; unkn
 export function topLevel(unknown: Set<string>): Set<string> {
   return new Set([...unknown].map((p) => p.split(/[.[]/)[0]));
 }
-
-/** An Output resolved later, for values that exist only after sibling resources are declared. */
-export function deferred<T>(): { output: pulumi.Output<T>; resolve: (o: pulumi.Output<T>) => void } {
-  let resolve!: (o: pulumi.Output<T>) => void;
-  const p = new Promise<pulumi.Output<T>>((r) => { resolve = r; });
-  return { output: pulumi.output(p).apply((o) => o) as unknown as pulumi.Output<T>, resolve };
-}
-
-/**
- * The same value, secrecy and knownness, without the resource dependencies.
- * For per-peer values plucked from an output that depends on every peer:
- * without this each pluck copies an N-element dependency set, and a server
- * with N peers costs O(N²) (1,000 peers: 28 s instead of 2 s). Values still
- * flow in order; only the recorded dependency edges are dropped. Uses the
- * constructor @pulumi/pulumi itself uses for `unsecret` (pinned 3.248.0).
- */
-export function detach<T>(o: pulumi.Output<T>): pulumi.Output<T> {
-  const impl = o as unknown as { promise(withUnknowns: boolean): Promise<T>; isKnown: Promise<boolean>; isSecret: Promise<boolean> };
-  const Ctor = pulumi.Output as unknown as new (r: Set<pulumi.Resource>, p: Promise<T>, k: Promise<boolean>, s: Promise<boolean>, a: Promise<Set<pulumi.Resource>>) => pulumi.Output<T>;
-  return new Ctor(new Set(), impl.promise(true), impl.isKnown, impl.isSecret, Promise.resolve(new Set()));
-}

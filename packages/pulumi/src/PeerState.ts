@@ -1,0 +1,168 @@
+/**
+ * Peer state: what keeps a device configured once working through every later `pulumi up`.
+ *
+ * INVARIANT. A peer keeps its keys and its tunnel address across updates unless its own
+ * `rotation` changes (keys only) or the server's `subnet` changes (address only, once). A peer
+ * created in an update is placed on an address that no peer already in state remembers and no
+ * pin claims. Every decision follows from the stack's state and the program: nothing here
+ * depends on the process (an Automation API host running many updates in one Node process
+ * behaves as a fresh `pulumi up` would).
+ *
+ * MECHANISM. Two custom resources per peer, both `random.RandomBytes` (no dynamic provider):
+ *  - the key seed `<server>-<peer>-keys` — 64 bytes: 32 clamp into the private key, 32 are the
+ *    preshared key (1 byte when the keys are imported: then it only carries the stamp);
+ *    keepers `{ rotation, createdIn }`. A `rotation` change replaces it (new keys). `createdIn`
+ *    is ignored after creation (ignoreChanges), so it remembers WHEN the seed was created: a
+ *    stamp `<epoch ms>.<uuid>` made fresh by each construction of the component. After
+ *    registration, a seed whose `createdIn` equals this construction's stamp was created by
+ *    this update (a newcomer); any other value is older state. Replacement keeps the ignored
+ *    stamp, so a rotated peer keeps its age.
+ *  - the address memory `<server>-<peer>-address-<subnet>` — 1 byte, keepers
+ *    `{ address, address6 }` wholly ignored after creation: it holds the address it was created
+ *    with, forever. Its name carries the subnet, so a subnet change creates fresh memories
+ *    (every peer re-addressed once) which then stay.
+ * Memories are registered ONE AFTER ANOTHER in placement order (core `placementOrder`: older
+ * seeds first, newcomers last, ties by name); each memory's input is core
+ * `AddressLedger.candidate` computed after every memory before it has been read back and
+ * committed. For a memory that exists the engine keeps its old value (the input is ignored);
+ * for one created now the input is what it stores. So a newcomer's address avoids every
+ * address remembered by an older peer, and every pin.
+ *
+ * WHY TWO RESOURCES, NOT ONE. "Is this peer new?" is only known after its resource has been
+ * registered (the engine's `getResource` answers only for resources registered in the current
+ * update, never for the previous state). With keys and address in one resource, a newcomer's
+ * address — an input of that resource — would need the memories of the existing peers, and
+ * which peers exist would need every resource registered first: a cycle. The seed carries no
+ * address, so seeds register at once and their stamps give the order without a cycle.
+ *
+ * FAILURE MODES.
+ *  - An update interrupted after a newcomer's seed was created but before its memory was:
+ *    next time the seed is "old", so the peer is placed by its seed's age — after every peer
+ *    created before it, whose memories it therefore avoids; a peer created later cannot hold a
+ *    memory yet (its memory would have been registered after this one, in the same chain).
+ *  - Clocks: ages compare wall-clock stamps. A runner whose clock is behind an earlier runner's
+ *    by more than the time between two updates, combined with an interrupted update, could
+ *    order two peers against their creation; the ledger then finds two memories on one address
+ *    and the update fails with `address-memory` naming the peer to pin — never a silent move.
+ *  - A memory from before wgkit 0.2 (`<server>-<peer>-address`, adopted through an alias) that
+ *    lies outside the current subnet counts as no memory: that peer is placed anew on every
+ *    update (stable while older peers stay). Pin it to make it durable.
+ *  - A pin on an address another peer remembers fails with `pin-collision` naming the pin — at
+ *    preview too, since remembered values are known then.
+ *  - Registration is sequential for memories: N round trips to the engine per update.
+ *
+ * MIGRATION from the 0.1 layout (a `wgkit:index:Peer` component per server peer, with the
+ * seed and a `<server>-<peer>-address` memory under it): aliases carry both resources over,
+ * keys and addresses unchanged.
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { AddressLedger, AddressPlan, creationStamp, LedgerInput, parseSubnet, PeerAddresses, placementOrder } from "@wgkit/core";
+
+/** One peer whose state is kept. */
+export interface PeerStateRequest {
+  name: string;
+  /** Rotation token: a change replaces the key seed. */
+  rotation: pulumi.Input<string> | undefined;
+  /** The keys come from the program (imported): the seed only carries the stamp. */
+  imported: boolean;
+}
+
+export interface PeerState {
+  /** Per peer: the key seed (64 random bytes, or 1 for imported keys). */
+  seeds: Record<string, random.RandomBytes>;
+  /** Per peer: the address memory. */
+  memories: Record<string, random.RandomBytes>;
+  /** Every peer's addresses and the server's; carries no resource dependencies (O(N) to consume). */
+  plan: pulumi.Output<AddressPlan>;
+}
+
+const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
+const LEGACY_PEER = "wgkit:index:Peer";
+
+interface Deferred<T> { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void }
+function deferred<T>(): Deferred<T> {
+  let resolve!: (v: T) => void, reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => undefined); // consumed through Outputs; never an unhandled rejection
+  return { promise, resolve, reject };
+}
+
+/** The memory's name part for a subnet: readable, e.g. `10.13.13.0_24`. */
+export function subnetTag(subnet: string): string {
+  return parseSubnet(subnet, "subnet", 4).cidr.replace("/", "_");
+}
+
+/**
+ * Declares every peer's seed and memory under `parent` and returns the address plan.
+ * `ledger` must resolve to the current subnets and every peer's pins; `subnet` is the plain
+ * IPv4 subnet (it names the memories).
+ */
+export function peerState(
+  parent: pulumi.Resource,
+  server: string,
+  peers: readonly PeerStateRequest[],
+  subnet: string,
+  ledger: pulumi.Output<LedgerInput>,
+): PeerState {
+  const stamp = creationStamp(Date.now(), crypto.randomUUID());
+  const tag = subnetTag(subnet);
+  const seeds: Record<string, random.RandomBytes> = {};
+  const memories: Record<string, random.RandomBytes> = {};
+  const legacyParent = (n: string) => pulumi.createUrn(`${server}-${n}`, LEGACY_PEER, parent);
+
+  for (const p of peers) {
+    seeds[p.name] = new random.RandomBytes(`${server}-${p.name}-keys`, {
+      length: p.imported ? 1 : 64,
+      keepers: { rotation: pulumi.output(p.rotation ?? ""), createdIn: stamp },
+    }, {
+      parent,
+      ignoreChanges: ["keepers.createdIn"],
+      additionalSecretOutputs: ["base64", "hex"],
+      aliases: [pulumi.createUrn(`${server}-${p.name}-keys`, RANDOM_BYTES, legacyParent(p.name))],
+    });
+  }
+
+  const stamps = pulumi.all(peers.map((p) => seeds[p.name].keepers.apply((k) => String(k?.createdIn ?? ""))));
+  const start = pulumi.all([ledger, stamps]);
+  const candidates = new Map(peers.map((p) => [p.name, deferred<PeerAddresses>()]));
+  const remembered = new Map(peers.map((p) => [p.name, deferred<Partial<PeerAddresses>>()]));
+  const planned = deferred<AddressPlan>();
+
+  // The chain: runs once the subnets, pins and every seed's stamp are known. Plain promises,
+  // so no Output carries the N-element dependency set of the memories before it.
+  const plan = start.apply(([input, st]) => {
+    const order = placementOrder(peers.map((p, i) => ({ name: p.name, stamp: st[i], isNew: st[i] === stamp })));
+    let book: AddressLedger;
+    let prev: Promise<void>;
+    try {
+      book = new AddressLedger(input);
+      prev = Promise.resolve();
+    } catch (e) {
+      prev = Promise.reject(e);
+    }
+    for (const n of order) {
+      const cand = prev.then(() => book.candidate(n));
+      cand.then(candidates.get(n)!.resolve, candidates.get(n)!.reject);
+      prev = cand.then(() => remembered.get(n)!.promise).then((mem) => { book.commit(n, mem); });
+    }
+    prev.then(() => book.plan()).then(planned.resolve, planned.reject);
+    return pulumi.output(planned.promise);
+  });
+
+  for (const p of peers) {
+    const cand = start.apply(() => pulumi.output(candidates.get(p.name)!.promise));
+    const m = new random.RandomBytes(`${server}-${p.name}-address-${tag}`, {
+      length: 1,
+      keepers: { address: cand.apply((c) => c.address), address6: cand.apply((c) => c.address6 ?? "") },
+    }, {
+      parent,
+      ignoreChanges: ["keepers"],
+      aliases: [pulumi.createUrn(`${server}-${p.name}-address`, RANDOM_BYTES, legacyParent(p.name))],
+    });
+    m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
+    memories[p.name] = m;
+  }
+  return { seeds, memories, plan };
+}

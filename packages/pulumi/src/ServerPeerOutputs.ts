@@ -1,0 +1,65 @@
+import * as pulumi from "@pulumi/pulumi";
+import { buildPeer, PeerAddresses, qrPngBase64, renderNixOS, renderWgQuick } from "@wgkit/core";
+
+/** What a WireGuardServer publishes for one of its peers (plain objects: no component per peer). */
+export interface ServerPeerOutputs {
+  /** The peer's tunnel IPv4 address. */
+  address: pulumi.Output<string>;
+  /** The peer's tunnel IPv6 address (dual stack only). */
+  address6: pulumi.Output<string | undefined>;
+  /** The peer's public key. */
+  publicKey: pulumi.Output<string>;
+  /** The device's wg-quick conf (secret). */
+  config: pulumi.Output<string>;
+  /** The conf as a QR code PNG, base64 (secret); undefined for device-held keys. */
+  qrCode: pulumi.Output<string | undefined>;
+  /** NixOS module snippet (keys referenced by file, never inlined). */
+  nixos: pulumi.Output<string>;
+  /** The device's private key (secret); undefined for device-held keys. */
+  privateKey: pulumi.Output<string | undefined>;
+  /** The preshared key (secret); undefined for imported keys without one. */
+  presharedKey: pulumi.Output<string | undefined>;
+}
+
+export interface ServerPeerOutputsInput {
+  field: string;
+  serverPublicKey: pulumi.Output<string>;
+  endpoint: pulumi.Output<string>;
+  addresses: pulumi.Output<PeerAddresses>;
+  dns: pulumi.Output<string[]>;
+  allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
+  persistentKeepalive?: pulumi.Input<number>;
+  mtu?: pulumi.Input<number>;
+  publicKey: pulumi.Output<string>;
+  privateKey: pulumi.Output<string | undefined>;
+  presharedKey: pulumi.Output<string | undefined>;
+  /** Whether the peer has a preshared key (known from the args, so the NixOS snippet needs no key). */
+  hasPresharedKey: boolean;
+}
+
+/** A valid key that stands in for key material in the NixOS snippet, which only references key files. */
+const NO_KEY = "A".repeat(43) + "=";
+
+/**
+ * The per-peer outputs of a server: one conf model per peer, then the conf (secret), its QR code
+ * (secret) and the NixOS snippet. The snippet is rendered from the conf's shape without any key
+ * material, so it carries secrecy only from the user's own inputs.
+ */
+export function serverPeerOutputs(i: ServerPeerOutputsInput): ServerPeerOutputs {
+  const shape = pulumi.all([i.serverPublicKey, i.endpoint, i.addresses, i.dns, i.allowedIps, i.persistentKeepalive, i.mtu])
+    .apply(([serverPublicKey, endpoint, a, dns, allowedIps, persistentKeepalive, mtu]) => ({
+      serverPublicKey, endpoint, address: a.address, address6: a.address6, dns, allowedIps: allowedIps as string[] | undefined, persistentKeepalive, mtu,
+    }));
+  const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey]).apply(([s, priv, psk]) => renderWgQuick(buildPeer(s, priv, psk))));
+  const nixos = shape.apply((s) => renderNixOS(buildPeer(s, NO_KEY, i.hasPresharedKey ? NO_KEY : undefined)).text);
+  return {
+    address: i.addresses.apply((a) => a.address),
+    address6: i.addresses.apply((a) => a.address6),
+    publicKey: i.publicKey,
+    config,
+    qrCode: pulumi.all([config, i.privateKey]).apply(([c, priv]) => (priv === undefined ? undefined : qrPngBase64(c))),
+    nixos,
+    privateKey: i.privateKey,
+    presharedKey: i.presharedKey,
+  };
+}

@@ -1,0 +1,240 @@
+import { strict as assert } from "assert";
+import * as fc from "fast-check";
+import { bigIntToIp, hostInSubnet, parseSubnet } from "@wgkit/core";
+import { Snapshot } from "../support/mocks";
+import { PeerResult, Program, runStep, runStepInNewProcess, StepOptions, StepResult } from "../support/peerStateProgram";
+
+/**
+ * The first promise, as a property: random sequences of updates — add, remove, pin, unpin,
+ * rotate, disable/enable, subnet change, and updates interrupted part way — each handed over
+ * either inside this process (a new construction, as the Automation API does) or to a new Node
+ * process, never change an existing peer's keys or address except on its own rotation (keys),
+ * its own pin/unpin, or a subnet change (address, once); pins on remembered addresses are
+ * refused at preview and at update, naming the field.
+ */
+const SUBNETS = [
+  { subnet: "10.13.13.0/24" },
+  { subnet: "10.14.0.0/28", subnet6: "fd42:14::/64" },
+  { subnet: "10.13.13.0/24", subnet6: "fd42:13:13::/64" },
+  { subnet: "172.31.9.0/26" },
+];
+const NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
+
+type Step =
+  | { kind: "add"; who: number }
+  | { kind: "remove"; who: number }
+  | { kind: "pin"; who: number; host: number; ontoOther: boolean }
+  | { kind: "unpin"; who: number }
+  | { kind: "rotate"; who: number }
+  | { kind: "toggle"; who: number }
+  | { kind: "subnet"; to: number };
+
+const stepArb: fc.Arbitrary<Step> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("add" as const), who: fc.nat(NAMES.length - 1) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("remove" as const), who: fc.nat(99) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("pin" as const), who: fc.nat(99), host: fc.integer({ min: 2, max: 12 }), ontoOther: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("unpin" as const), who: fc.nat(99) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("rotate" as const), who: fc.nat(99) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("toggle" as const), who: fc.nat(99) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("subnet" as const), to: fc.nat(SUBNETS.length - 1) }) },
+);
+const runArb = fc.tuple(fc.uniqueArray(fc.nat(NAMES.length - 1), { minLength: 2, maxLength: 5 }), fc.array(fc.record({
+  step: stepArb,
+  handover: fc.constantFrom("same-process", "same-process", "new-process"),
+  interrupt: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(6) }),
+}), { minLength: 3, maxLength: 9 }));
+
+const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
+
+/** What the stack state remembers for a peer (the address memory of the current subnet). */
+function remembered(snap: Snapshot, name: string, subnet: string): { address?: string; address6?: string } | undefined {
+  const tag = parseSubnet(subnet, "subnet", 4).cidr.replace("/", "_");
+  const r = Object.values(snap).find((x) => x.name === `wg-${name}-address-${tag}`);
+  return r ? { address: r.outputs.keepers?.address, address6: r.outputs.keepers?.address6 || undefined } : undefined;
+}
+
+function hostAddress(subnet: string, host: number): string {
+  const s = parseSubnet(subnet, "subnet", 4);
+  return bigIntToIp(s.network + BigInt(host), 4);
+}
+
+async function run(snap: Snapshot, program: Program, handover: string, opts: StepOptions = {}): Promise<StepResult> {
+  return handover === "new-process" ? runStepInNewProcess(snap, program, opts) : runStep(snap, program, opts);
+}
+
+describe("Peer state properties (fast-check, SDK mocks with the engine model)", function () {
+  this.timeout(600_000);
+  let stats = { updates: 0, newProcess: 0, interrupted: 0, refusedPins: 0, subnetChanges: 0, rotations: 0 };
+  after(() => console.log(`      ${JSON.stringify(stats)}`));
+
+  it("keeps every device working across random update sequences, in one process and across processes", async () => {
+    await fc.assert(fc.asyncProperty(runArb, async ([initial, rest]) => {
+      const steps = [
+        ...initial.map((who) => ({ step: { kind: "add" as const, who }, handover: "same-process", interrupt: null })),
+        ...rest,
+      ];
+      let snap: Snapshot = {};
+      let program: Program = { ...SUBNETS[0], peers: {} };
+      /** What devices hold: the last delivered result per peer, and the program it came from. */
+      let delivered: Record<string, PeerResult> = {};
+      let deliveredProgram: Program = clone(program);
+      let serverKey: string | undefined;
+      for (const { step, handover, interrupt } of steps) {
+        const names = Object.keys(program.peers);
+        const pick = (i: number) => names[i % Math.max(names.length, 1)];
+        const next: Program = clone(program);
+        let expectRefusal: string | undefined;
+        switch (step.kind) {
+          case "add": if (!next.peers[NAMES[step.who]]) next.peers[NAMES[step.who]] = {}; break;
+          case "remove": if (names.length) delete next.peers[pick(step.who)]; break;
+          case "pin": {
+            if (!names.length) break;
+            const who = pick(step.who);
+            const others0 = names.filter((n) => n !== who && remembered(snap, n, next.subnet)?.address);
+            const addr = step.ontoOther && others0.length
+              ? remembered(snap, others0[step.host % others0.length], next.subnet)!.address!
+              : hostAddress(next.subnet, step.host);
+            const s = parseSubnet(next.subnet, "subnet", 4);
+            try { hostInSubnet(s, addr, "x"); } catch { break; } // beyond a small subnet: skip
+            const others = names.filter((n) => n !== who);
+            const takenByPin = others.some((n) => next.peers[n].address === addr);
+            const takenByMemory = others.some((n) => remembered(snap, n, next.subnet)?.address === addr);
+            if (takenByPin) break; // pin vs pin is the static duplicate-address rule, covered elsewhere
+            next.peers[who].address = addr;
+            if (takenByMemory) expectRefusal = `peers.${who}.address`;
+            break;
+          }
+          case "unpin": if (names.length) delete next.peers[pick(step.who)].address; break;
+          case "rotate": if (names.length) { next.peers[pick(step.who)].rotation = `r${stats.updates}`; stats.rotations++; } break;
+          case "toggle": if (names.length) { const p = next.peers[pick(step.who)]; p.enabled = p.enabled === false ? undefined : false; } break;
+          case "subnet": {
+            const to = SUBNETS[step.to];
+            if (to.subnet === next.subnet && to.subnet6 === next.subnet6) break;
+            next.subnet = to.subnet;
+            if (to.subnet6) next.subnet6 = to.subnet6; else delete next.subnet6;
+            for (const p of Object.values(next.peers)) delete p.address; // pins of the old subnet
+            stats.subnetChanges++;
+            break;
+          }
+        }
+        if (Object.keys(next.peers).length > parseSubnetCapacity(next.subnet)) continue;
+
+        if (expectRefusal) {
+          stats.refusedPins++;
+          const preview = await run(snap, next, handover, { preview: true });
+          assert.equal(preview.error?.field, expectRefusal, `preview refuses the pin: ${JSON.stringify(preview.error)}`);
+          assert.equal(preview.error?.rule, "pin-collision");
+          const up = await run(snap, next, handover);
+          assert.equal(up.error?.field, expectRefusal, `update refuses the pin: ${JSON.stringify(up.error)}`);
+          snap = up.snapshot; // what the failed update created stays in state
+          continue; // the program is not changed
+        }
+
+        stats.updates++;
+        if (handover === "new-process") stats.newProcess++;
+        const opts: StepOptions = interrupt !== null ? { interruptAfterCreates: interrupt } : {};
+        if (interrupt !== null) stats.interrupted++;
+        const r = await run(snap, next, handover, opts);
+        assert.equal(r.error, undefined, `update failed: ${JSON.stringify(r.error)} (program ${JSON.stringify(next)})`);
+        snap = r.snapshot;
+        program = clone(next);
+        if (interrupt !== null) continue; // nothing of an interrupted update reaches a device
+
+        const got = r.peers!;
+        // The server's key never changes (no server rotation in these sequences).
+        serverKey ??= r.serverPublicKey;
+        assert.equal(r.serverPublicKey, serverKey, "server key stable");
+        const subnetChanged = deliveredProgram.subnet !== program.subnet;
+        for (const [n, now] of Object.entries(got)) {
+          const s4 = parseSubnet(program.subnet, "subnet", 4);
+          hostInSubnet(s4, now.address, `${n}.address`); // inside the subnet, not the server's
+          if (program.subnet6) hostInSubnet(parseSubnet(program.subnet6, "subnet6", 6), now.address6!, `${n}.address6`);
+          const before = delivered[n];
+          if (!before) continue;
+          const prev = deliveredProgram.peers[n];
+          const cur = program.peers[n];
+          if ((prev?.rotation ?? "") === (cur.rotation ?? "")) {
+            assert.equal(now.publicKey, before.publicKey, `${n}: keys kept`);
+            assert.equal(now.privateKey, before.privateKey, `${n}: private key kept`);
+            assert.equal(now.presharedKey, before.presharedKey, `${n}: psk kept`);
+          } else {
+            assert.notEqual(now.publicKey, before.publicKey, `${n}: rotated`);
+          }
+          if (cur.address !== undefined) assert.equal(now.address, cur.address, `${n}: pinned`);
+          else if (!subnetChanged) {
+            if (prev?.address === undefined) assert.equal(now.address, before.address, `${n}: address kept`);
+            else assert.equal(now.address, remembered(snap, n, program.subnet)?.address, `${n}: unpinned → remembered address`);
+            if (program.subnet6 && program.subnet6 === deliveredProgram.subnet6 && prev?.address === undefined) {
+              assert.equal(now.address6, before.address6, `${n}: address6 kept`);
+            }
+          }
+        }
+        // Every address is unique.
+        const all = Object.values(got).map((p) => p.address);
+        assert.equal(new Set(all).size, all.length, `unique addresses: ${all}`);
+        const keys = Object.values(got).map((p) => p.publicKey);
+        assert.equal(new Set(keys).size, keys.length, "unique keys");
+        delivered = got;
+        deliveredProgram = clone(program);
+      }
+    }), { numRuns: Number(process.env.WGKIT_PROPERTY_RUNS ?? 25), seed: process.env.WGKIT_PROPERTY_SEED ? Number(process.env.WGKIT_PROPERTY_SEED) : undefined });
+  });
+
+  it("re-addresses every peer once after a subnet change, then keeps the new addresses", async () => {
+    const p1: Program = { subnet: "10.13.13.0/24", peers: { a: {}, b: {}, c: {} } };
+    const r1 = await runStep({}, p1);
+    const r2 = runStepInNewProcess(r1.snapshot, { subnet: "10.99.0.0/24", peers: { a: {}, b: {}, c: {} } });
+    for (const n of ["a", "b", "c"]) assert.ok(r2.peers![n].address.startsWith("10.99.0."), n);
+    // From now on the new addresses are remembered: removing `a` moves nobody.
+    const r3 = await runStep(r2.snapshot, { subnet: "10.99.0.0/24", peers: { b: {}, c: {}, d: {} } });
+    assert.equal(r3.peers!.b.address, r2.peers!.b.address);
+    assert.equal(r3.peers!.c.address, r2.peers!.c.address);
+    assert.ok(![r3.peers!.b.address, r3.peers!.c.address].includes(r3.peers!.d.address));
+    assert.equal(r3.peers!.b.publicKey, r1.peers!.b.publicKey, "keys survive the subnet change");
+  });
+
+  it("two updates of one program in one process: {a,b} then {b,c,d} (the reported failure)", async () => {
+    const r1 = await runStep({}, { subnet: "10.13.13.0/24", peers: { a: {}, b: {} } });
+    const r2 = await runStep(r1.snapshot, { subnet: "10.13.13.0/24", peers: { b: {}, c: {}, d: {} } });
+    assert.equal(r2.error, undefined, JSON.stringify(r2.error));
+    assert.equal(r2.peers!.b.address, r1.peers!.b.address);
+    assert.equal(new Set(Object.values(r2.peers!).map((p) => p.address)).size, 3);
+  });
+});
+
+function parseSubnetCapacity(subnet: string): number {
+  const s = parseSubnet(subnet, "subnet", 4);
+  return 2 ** (32 - s.prefix) - 3;
+}
+
+describe("Peer state: a stack made by wgkit 0.1 (a Peer component per server peer) upgrades in place", () => {
+  it("keeps every peer's keys and remembered address through the aliases", async () => {
+    const crypto = await import("crypto");
+    const { privateKeyFromSeed, publicKeyOf } = await import("@wgkit/core");
+    const base = "urn:pulumi:test::wgkit-test::wgkit:index:WireGuardServer";
+    const rb = "random:index/randomBytes:RandomBytes";
+    const snap: Snapshot = {};
+    const add = (urn: string, name: string, inputs: Record<string, any>, bytes: Buffer) => {
+      snap[urn] = { urn, type: rb, name, inputs, outputs: { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex") } };
+    };
+    const legacy: Record<string, { seed: Buffer; address: string }> = {
+      laptop: { seed: crypto.randomBytes(64), address: "10.13.13.5" }, // not what a fresh plan would give
+      phone: { seed: crypto.randomBytes(64), address: "10.13.13.2" },
+    };
+    const serverSeed = crypto.randomBytes(64);
+    add(`${base}$${rb}::wg-key`, "wg-key", { length: 64, keepers: { rotation: "", createdIn: crypto.randomUUID() } }, serverSeed);
+    for (const [n, l] of Object.entries(legacy)) {
+      add(`${base}$wgkit:index:Peer$${rb}::wg-${n}-keys`, `wg-${n}-keys`, { length: 64, keepers: { rotation: "", createdIn: crypto.randomUUID() } }, l.seed);
+      add(`${base}$wgkit:index:Peer$${rb}::wg-${n}-address`, `wg-${n}-address`, { length: 1, keepers: { address: l.address, address6: "" } }, crypto.randomBytes(1));
+    }
+    const r = await runStep(snap, { subnet: "10.13.13.0/24", peers: { laptop: {}, phone: {}, tablet: {} } });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    for (const [n, l] of Object.entries(legacy)) {
+      assert.equal(r.peers![n].publicKey, publicKeyOf(privateKeyFromSeed(l.seed.subarray(0, 32))), `${n}: key kept`);
+      assert.equal(r.peers![n].address, l.address, `${n}: address kept`);
+    }
+    assert.equal(r.serverPublicKey, publicKeyOf(privateKeyFromSeed(serverSeed.subarray(0, 32))));
+    assert.ok(!["10.13.13.5", "10.13.13.2"].includes(r.peers!.tablet.address), "the newcomer avoids both");
+    assert.ok(!Object.keys(r.snapshot).some((u) => u.includes("wgkit:index:Peer$")), "state moved to the new layout");
+  });
+});
