@@ -142,19 +142,11 @@ export function describe(e: unknown): string {
     pkg.dependencies["@wgkit/core"] = `file:${path.join(tmp, packed.core.filename)}`;
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2));
     npm(["install", "--no-audit", "--no-fund", "--prefer-offline"], dir);
-    // Until the lead's [analyzer] change, WireGuardServer.peers are Peer resources, which the
-    // analyzer refuses; while the installed source still says so, serve the other two components.
-    const preChange = /peers: Record<string, Peer>/.test(fs.readFileSync(path.join(dir, "node_modules", "@wgkit", "pulumi", "src", "WireGuardServer.ts"), "utf8"));
-    const served = preChange ? ["ClientTunnel", "SiteLink"] : ["ClientTunnel", "Peer", "SiteLink", "WireGuardServer"];
-    if (preChange) {
-      console.log("      WireGuardServer.peers are still Peer resources: serving ClientTunnel and SiteLink only");
-      fs.writeFileSync(path.join(dir, "index.ts"), 'export { ClientTunnel, SiteLink } from "@wgkit/pulumi";\n');
-    }
     const plugin = await startPlugin(dir);
     try {
       const schema = await getSchema(plugin);
       assert.equal(schema.name, "wgkit");
-      assert.deepEqual(Object.keys(schema.resources).sort(), served.map((c) => `wgkit:index:${c}`));
+      assert.deepEqual(Object.keys(schema.resources).sort(), ["ClientTunnel", "Peer", "SiteLink", "WireGuardServer"].map((c) => `wgkit:index:${c}`));
       assert.equal(schema.types["wgkit:index:SiteLinkMode"].enum!.length, 2, "the as-const enum is read from the shipped sources");
     } finally {
       plugin.stop();

@@ -6,12 +6,10 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { getSchema, PackageSchema, PLUGIN_DIR, PropertySchema, REPO, RunningPlugin, startPlugin, subsetPlugin } from "../support/plugin";
+import { getSchema, PackageSchema, PLUGIN_DIR, PropertySchema, REPO, RunningPlugin, startPlugin } from "../support/plugin";
 import { checkUsage, fromSnake, pythonUsage, yamlUsage } from "../support/schemaUsage";
 
 const ALL = ["WireGuardServer", "Peer", "ClientTunnel", "SiteLink"];
-/** The analyzer's verdict on WireGuardServer before its `peers` became plain output objects (lead's `[analyzer]` change). */
-const PRE_ANALYZER_CHANGE = /Could not determine __pulumiType for resource class 'Peer'/;
 
 /** Every property of every resource (inputs and outputs) and of every object type, with where it sits. */
 function allProperties(s: PackageSchema): [string, PropertySchema][] {
@@ -49,22 +47,18 @@ function checkServed(s: PackageSchema, components: string[]): void {
 
 const ref = (t: string) => `#/types/wgkit:index:${t}`;
 
-describe("Component plugin: GetSchema over gRPC (run-plugin, as the CLI starts it)", function () {
+describe("Component plugin plugin/: GetSchema over gRPC (run-plugin, as the CLI starts it)", function () {
   this.timeout(120_000);
 
-  describe("ClientTunnel and SiteLink (a plugin folder serving those two)", () => {
-    let plugin: RunningPlugin;
-    let schema: PackageSchema;
-    before(async () => {
-      plugin = await startPlugin(subsetPlugin(["ClientTunnel", "SiteLink"]));
-      schema = await getSchema(plugin);
-    });
-    after(() => plugin?.stop());
+  let plugin: RunningPlugin;
+  let schema: PackageSchema;
+  before(async () => {
+    plugin = await startPlugin(PLUGIN_DIR);
+    schema = await getSchema(plugin);
+  });
+  after(() => plugin?.stop());
 
-    it("is package wgkit with the two components, a description on every property, integer fields saying so", () => {
-      checkServed(schema, ["ClientTunnel", "SiteLink"]);
-    });
-
+  describe("ClientTunnel and SiteLink", () => {
     it("serves SiteLinkMode and Protocol as enums, referenced by SiteLink.mode and PublishedPort.protocol", () => {
       assert.deepEqual(schema.types["wgkit:index:SiteLinkMode"].type, "string");
       assert.deepEqual(schema.types["wgkit:index:SiteLinkMode"].enum!.map((m) => [m.name, m.value]), [["routed", "routed"], ["masquerade", "masquerade"]]);
@@ -123,35 +117,13 @@ outputs:
     });
   });
 
-  describe("the plugin/ folder users add (all four components)", () => {
-    let plugin: RunningPlugin;
-    let schema: PackageSchema | undefined;
-    let analyzerError: Error | undefined;
-    before(async () => {
-      plugin = await startPlugin(PLUGIN_DIR);
-      try {
-        schema = await getSchema(plugin);
-      } catch (e) {
-        analyzerError = e as Error;
-      }
-    });
-    after(() => plugin?.stop());
-    beforeEach(function () {
-      // Narrow, named pending state: only the one analyzer error the lead's `[analyzer]` change
-      // removes (WireGuardServer.peers as Peer resources). Any other failure fails the test.
-      if (analyzerError && PRE_ANALYZER_CHANGE.test(analyzerError.message)) {
-        console.log(`      pending until WireGuardServer.peers are plain objects: ${analyzerError.message.split("\n")[0]}`);
-        this.skip();
-      }
-      if (analyzerError) throw analyzerError;
-    });
-
+  describe("all four components, WireGuardServer and Peer in particular", () => {
     it("is package wgkit with WireGuardServer, Peer, ClientTunnel and SiteLink, every property described", () => {
-      checkServed(schema!, ALL);
+      checkServed(schema, ALL);
     });
 
     it("types the server's and peers' most-used fields, and serves peers as plain output objects", () => {
-      const s = schema!.resources["wgkit:index:WireGuardServer"];
+      const s = schema.resources["wgkit:index:WireGuardServer"];
       assert.deepEqual(s.requiredInputs, ["serverUrl"]);
       assert.equal(s.inputProperties!.serverUrl.type, "string");
       assert.equal(s.inputProperties!.serverPort.type, "number");
@@ -160,16 +132,16 @@ outputs:
       assert.equal(s.inputProperties!.peers.type, "object");
       const peerArgs = s.inputProperties!.peers.additionalProperties!.$ref!;
       assert.match(peerArgs, /^#\/types\/wgkit:index:/);
-      const pa = schema!.types[peerArgs.slice("#/types/".length)];
+      const pa = schema.types[peerArgs.slice("#/types/".length)];
       assert.equal(pa.properties!.persistentKeepalive.type, "number");
       assert.equal(pa.properties!.address.type, "string");
       assert.equal(s.properties!.publicKey.type, "string");
       assert.equal(s.properties!.config.type, "string");
       const peerOut = s.properties!.peers.additionalProperties!.$ref!;
       assert.match(peerOut, /^#\/types\/wgkit:index:/, "peers are plain objects, not Peer resource references");
-      const po = schema!.types[peerOut.slice("#/types/".length)];
+      const po = schema.types[peerOut.slice("#/types/".length)];
       for (const f of ["address", "publicKey", "config", "qrCode", "nixos"]) assert.equal(po.properties![f].type, "string", f);
-      const peer = schema!.resources["wgkit:index:Peer"];
+      const peer = schema.resources["wgkit:index:Peer"];
       for (const f of ["serverPublicKey", "endpoint", "address"]) assert.ok(peer.requiredInputs!.includes(f), f);
     });
 
@@ -177,14 +149,14 @@ outputs:
       const uses = yamlUsage(fs.readFileSync(path.join(REPO, "examples", "yaml-server", "Pulumi.yaml"), "utf8"));
       assert.deepEqual(uses.map((u) => [u.name, u.type]), [["wireguard", "wgkit:index:WireGuardServer"]]);
       assert.deepEqual(uses[0].inputs.peers, { laptop: {}, phone: { persistentKeepalive: 25 } }, "the default stack's peers");
-      assert.equal(checkUsage(schema!, uses), 8);
+      assert.equal(checkUsage(schema, uses), 8);
     });
 
     it("examples/python-server uses only tokens and properties the schema has (snake_case as the Python SDK spells them)", () => {
       const uses = pythonUsage(fs.readFileSync(path.join(REPO, "examples", "python-server", "__main__.py"), "utf8"));
       assert.deepEqual(uses.map((u) => [u.name, u.type]), [["wireguard", "wgkit:index:WireGuardServer"]]);
       assert.deepEqual(uses[0].inputs.peers, { laptop: {}, phone: { persistent_keepalive: 25 } }, "the default stack's peers");
-      assert.equal(checkUsage(schema!, uses, fromSnake), 9);
+      assert.equal(checkUsage(schema, uses, fromSnake), 9);
     });
   });
 });

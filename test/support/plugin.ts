@@ -6,7 +6,6 @@
  * with its stderr; `stop()` kills only the child this helper started.
  */
 import { ChildProcess, spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
@@ -56,23 +55,6 @@ export function startPlugin(dir: string, engineAddress?: string, startTimeoutMs 
       });
     });
   });
-}
-
-/**
- * A plugin folder like plugin/ (same package.json and tsconfig) exporting only `components`,
- * under build/: checks of those components then stand whatever the state of the others.
- */
-export function subsetPlugin(components: string[]): string {
-  const dir = path.join(REPO, "build", `plugin-${components.join("-")}`);
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.mkdirSync(dir, { recursive: true });
-  for (const f of ["PulumiPlugin.yaml", "package.json"]) fs.copyFileSync(path.join(PLUGIN_DIR, f), path.join(dir, f));
-  const tsconfig = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "tsconfig.json"), "utf8"));
-  const paths: Record<string, string[]> = tsconfig.compilerOptions.paths;
-  for (const k of Object.keys(paths)) paths[k] = paths[k].map((p) => path.join("..", p)); // one level deeper than plugin/
-  fs.writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify(tsconfig));
-  fs.writeFileSync(path.join(dir, "index.ts"), `export { ${components.join(", ")} } from "@wgkit/pulumi";\n`);
-  return dir;
 }
 
 /** GetSchema over gRPC, parsed. */
