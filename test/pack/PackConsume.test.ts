@@ -93,8 +93,9 @@ describe("npm pack → install in a fresh project → compile (strict, skipLibCh
     assert.deepEqual(copies, [path.join(project, "node_modules", "@pulumi", "pulumi")]);
 
     const readme = (dir: string) => fs.readFileSync(path.join(REPO, "packages", dir, "README.md"), "utf8");
-    const snippets = [...tsBlocks(readme("core")), ...tsBlocks(readme("pulumi"))];
-    assert.equal(snippets.length, 2, "one TypeScript example per README");
+    const docs = fs.readFileSync(path.join(REPO, "docs", "multi-language.md"), "utf8");
+    const snippets = [...tsBlocks(readme("core")), ...tsBlocks(readme("pulumi")), ...tsBlocks(docs)];
+    assert.equal(snippets.length, 3, "one TypeScript example per README and in docs/multi-language.md");
     snippets.forEach((s, i) => fs.writeFileSync(path.join(project, `readme${i}.ts`), s));
     fs.writeFileSync(path.join(project, "api.ts"), `
 import * as pulumi from "@pulumi/pulumi";

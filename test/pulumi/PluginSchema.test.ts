@@ -152,6 +152,17 @@ outputs:
       assert.equal(checkUsage(schema, uses), 8);
     });
 
+    it("docs/multi-language.md: its Python and YAML versions of the server use only what the schema has", () => {
+      const md = fs.readFileSync(path.join(REPO, "docs", "multi-language.md"), "utf8");
+      const block = (lang: string) => {
+        const all = [...md.matchAll(new RegExp("```" + lang + "\\n([\\s\\S]*?)```", "g"))].map((m) => m[1]);
+        assert.equal(all.length, 1, `one ${lang} block`);
+        return all[0];
+      };
+      assert.equal(checkUsage(schema, yamlUsage(block("yaml"))), 5);
+      assert.equal(checkUsage(schema, pythonUsage(block("python")), fromSnake), 5);
+    });
+
     it("examples/python-server uses only tokens and properties the schema has (snake_case as the Python SDK spells them)", () => {
       const uses = pythonUsage(fs.readFileSync(path.join(REPO, "examples", "python-server", "__main__.py"), "utf8"));
       assert.deepEqual(uses.map((u) => [u.name, u.type]), [["wireguard", "wgkit:index:WireGuardServer"]]);
