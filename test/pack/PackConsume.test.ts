@@ -55,7 +55,7 @@ describe("npm pack → install in a fresh project → compile (strict, skipLibCh
       }
       assert.equal(files.filter((f) => f.endsWith(".js.map")).length, js.length, `${dir}: a map per module`);
       const sources = fs.readdirSync(path.join(REPO, "packages", dir, "src"), { recursive: true }).map(String).filter((f) => f.endsWith(".ts"));
-      assert.deepEqual(js.map((f) => f.slice("dist/".length)).sort(), sources.map((f) => f.replace(/\.ts$/, ".js")).sort(), `${dir}: stale or missing modules in dist`);
+      assert.deepEqual(js.map((f) => f.slice("dist/".length)).sort(), sources.map((f) => f.replace(/\.ts$/, ".js")).sort(), `${dir}: stale or missing modules in dist (npm run clean && npm run build)`);
       assert.deepEqual(files.filter((f) => f.startsWith("src/")).sort(), sources.map((f) => `src/${f}`).sort(), `${dir}: sources`);
       const license = fs.readFileSync(path.join(REPO, "packages", dir, "LICENSE"), "utf8");
       assert.match(license, /Apache License\s+Version 2\.0, January 2004/);
