@@ -67,7 +67,7 @@ describe("WgQuick model: parse/render", () => {
       ["[Interfaces]\n", "unknown-section", "conf:line 1"],
       [`[Interface]\n[Peer]\nPublicKey = ${pub}\nEndpoint = host\n`, "endpoint", "conf.peers[0].endpoint"],
       [`[Interface]\n[Peer]\nPublicKey = ${pub}\nAllowedIPs = 10.0.0.0/33\n`, "cidr", "conf.peers[0].allowedIps[0]"],
-      [`[Interface]\nTable = main\n`, "table", "conf.interface.table"],
+      [`[Interface]\nTable = 010\n`, "table", "conf.interface.table"],
       ["[Peer]\nPublicKey = " + pub + "\n", "no-interface", "conf"],
       ["[Interface]\nSaveConfig = yes\n", "boolean", "conf:line 2"],
       ["[Interface]\nAddress = 10.0.0.1/24\u0000\n", "control-character", "conf:line 2"],

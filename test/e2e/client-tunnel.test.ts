@@ -312,3 +312,89 @@ describe("ClientTunnel on a real engine: a provider conf that also routes ::/0, 
     figure({ bench: "client-tunnel-v6", ok: true, ms: Date.now() - t0, pingAvgMs: p.avgMs });
   });
 });
+
+/**
+ * Split tunnel (Table = 55111) with the kill switch and NO route selectors: what goes into the
+ * tunnel is only what the conf itself brings — its own address (as source) and its DNS resolver
+ * (the server's tunnel address, from the peer conf's `DNS = 10.13.13.1`). Before issue 13 this
+ * rendered no REJECT rule at all, and the resolver leaked in the clear with the tunnel down.
+ * Same safety as above: the eth0 "capture" (a counting DROP) is in place before any packet to the
+ * resolver is sent.
+ */
+describe("ClientTunnel on a real engine: split-tunnel kill switch guards the conf's resolver and own address (no selectors)", function () {
+  const dockerApi = new Docker();
+  const id = crypto.randomBytes(3).toString("hex");
+  let mocks: EngineMocks;
+  let clientName: string;
+  let resolver: string;
+  let clientAddress: string;
+
+  before(async function () {
+    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
+    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "client-tunnel-ks");
+    const bridge: any = await dockerApi.getNetwork("bridge").inspect();
+    const gateway: string = bridge.IPAM?.Config?.[0]?.Gateway;
+    const vpn = new WireGuardServer(`e2e-vpnks-${id}`, {
+      serverUrl: gateway,
+      serverPort: 40000 + Math.floor(Math.random() * 10000),
+      subnet: "10.13.13.0/24",
+      userspace: true,
+      image: standinImage(),
+      peers: { client: { allowedIps: ["0.0.0.0/0"] } }, // dns default "auto": the peer conf says DNS = 10.13.13.1
+    });
+    const tunnel = new ClientTunnel(`e2e-ctks-${id}`, {
+      config: vpn.peers.client.config,
+      table: TABLE,
+      killSwitch: true,
+      userspace: true,
+      image: standinImage(),
+    });
+    const [, , cName, conf, addresses] = await mocks.value(pulumi.all([vpn.install.stdout, tunnel.install.stdout, tunnel.container.name, tunnel.config, tunnel.addresses]));
+    clientName = cName;
+    clientAddress = addresses[0].replace(/\/\d+$/, "");
+    const dns = /^DNS = (.+)$/m.exec(conf);
+    assert.ok(dns, "the client conf keeps the provider's DNS line");
+    resolver = dns[1].split(",")[0].trim();
+    assert.equal(resolver, DEST, "the resolver is the server's tunnel address");
+    assert.match(conf, /^Table = 55111$/m);
+    assert.doesNotMatch(conf, /rule add to (?!10\.13\.13\.1\/32)/, "no route selectors besides the resolver");
+    dexec(clientName, ["iptables", "-t", "mangle", "-A", "POSTROUTING", "-o", "eth0", "-d", `${resolver}/32`, "-j", "DROP"]);
+  });
+
+  after(async function () {
+    await mocks?.cleanup();
+  });
+
+  it("guards the resolver and the own address; with the tunnel down 0 packets to the resolver leave via eth0 and the REJECT counter rises", async function () {
+    // kill-switch rules exist although no selector was given: one for the resolver, one for the own address
+    const out = dexec(clientName, ["iptables", "-S", "OUTPUT"]);
+    assert.equal(out.split("\n").filter((l) => /-j REJECT/.test(l) && l.includes(`-d ${resolver}/32`)).length, 1, `resolver guard:\n${out}`);
+    assert.equal(out.split("\n").filter((l) => /-j REJECT/.test(l) && l.includes(`-s ${clientAddress}/32`)).length, 1, `own-address guard:\n${out}`);
+
+    // tunnel up: the resolver is reached through the tunnel (the server answers on 10.13.13.1)
+    assert.match(dexec(clientName, ["ip", "route", "get", resolver]), new RegExp(`dev wg0 table ${TABLE}`));
+    const up = await waitFor("a ping to the resolver through the tunnel", () => { const r = ping(clientName, resolver, 3, 3); return r.ok && r; }, 15_000, 500);
+    assert.ok(up.ok, up.output);
+    assert.equal(leakCounter(clientName, resolver), 0, "nothing to the resolver left via eth0 with the tunnel up");
+
+    // tunnel down: the resolver would route via eth0; the kill switch rejects every packet
+    const ks0 = rejectCounter(clientName, resolver);
+    dexec(clientName, ["wg-quick", "down", "wg0"]);
+    assert.match(dexec(clientName, ["ip", "route", "get", resolver]), /dev eth0/, "with the tunnel down the resolver would route via eth0");
+    const down = ping(clientName, resolver, 5, 1);
+    assert.equal(down.received, 0, down.output);
+    const ks1 = rejectCounter(clientName, resolver);
+    const leaked = leakCounter(clientName, resolver);
+    assert.equal(ks1.rules, 1, "the resolver guard survived wg-quick down");
+    assert.ok(ks1.pkts - ks0.pkts >= 5, `the REJECT rule caught the 5 packets (${ks0.pkts} -> ${ks1.pkts})`);
+    assert.equal(leaked, 0, "0 packets to the resolver reached eth0");
+
+    // up again: the guards are restored once (idempotent PreUp) and the resolver answers through the tunnel
+    dexec(clientName, ["wg-quick", "up", "wg0"]);
+    assert.equal(rejectCounter(clientName, resolver).rules, 1);
+    const back = await waitFor("the resolver through the tunnel again", () => { const r = ping(clientName, resolver, 3, 3); return r.ok && r; }, 15_000, 500);
+    assert.ok(back.ok, back.output);
+    assert.equal(leakCounter(clientName, resolver), 0);
+    figure({ bench: "client-tunnel-ks", resolverRejectedPkts: ks1.pkts - ks0.pkts, resolverLeaked: leaked, resolverPingAvgMs: up.avgMs });
+  });
+});

@@ -31,7 +31,7 @@ describe("Examples deployed on a real engine", function () {
     it(`${name}`, async function () {
       const mocks = new EngineMocks();
       const project = `wgkit-${name}`;
-      pulumi.runtime.setMocks(mocks, project, "e2e");
+      mocks.install(project, "e2e");
       pulumi.runtime.setConfig(`${project}:userspace`, "true");
       for (const [k, v] of Object.entries(CONFIG[name] ?? {})) pulumi.runtime.setConfig(`${project}:${k}`, v);
       const module = path.join(root, "build", "examples", name, "index.js");

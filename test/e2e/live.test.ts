@@ -26,7 +26,7 @@ describe("Live operations on a real engine", function () {
   /** One `pulumi up` of the program with these peers (and extra server args). */
   async function up(peers: Record<string, ServerPeerArgs>, extra: Partial<ConstructorParameters<typeof WireGuardServer>[1]> = {}) {
     mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "live");
+    mocks.install("wgkit-e2e", "live");
     const server = new WireGuardServer(name, {
       serverUrl: "vpn.example.com", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(), peers, ...extra,
     });
@@ -134,7 +134,7 @@ describe("Live operations on a real engine", function () {
 
   it("loud deployment check: without /dev/net/tun on a kernel lacking WireGuard, `up` fails with an actionable message", async () => {
     const m = new EngineMocks({ docker: dockerApi });
-    pulumi.runtime.setMocks(m, "wgkit-e2e", "no-tun");
+    m.install("wgkit-e2e", "no-tun");
     const s = new WireGuardServer("e2e-notun", { serverUrl: "vpn.example.com", serverPort: port + 2, userspace: false, image: standinImage(), readyTimeoutSeconds: 5, peers: { x: {} } });
     try {
       await assert.rejects(m.value(s.install.stdout), (e: Error) => {

@@ -55,7 +55,7 @@ describe(`Load: one server, ${N} real peers`, function () {
     run("ip", ["link", "set", BRIDGE, "up"]);
 
     mocks = new EngineMocks({ docker: dockerApi });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "load");
+    mocks.install("wgkit-e2e", "load");
     const port = 40000 + Math.floor(Math.random() * 10000);
     const names = Array.from({ length: N }, (_, i) => `p${i}`);
     const t0 = Date.now();

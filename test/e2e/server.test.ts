@@ -43,7 +43,7 @@ describe("WireGuardServer on a real engine: server + 3 peers, dual stack", funct
 
   before(async function () {
     mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "server");
+    mocks.install("wgkit-e2e", "server");
     port = 40000 + Math.floor(Math.random() * 10000);
     const t0 = Date.now();
     server = new WireGuardServer("e2e-hub", {

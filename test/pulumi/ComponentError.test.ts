@@ -73,7 +73,9 @@ describe("ComponentError: errors name their component instance", () => {
     const e = await failureOf(two.siteA.config);
     assert.ok(e instanceof ComponentError && e.component === 'SiteLink "two"', String(e));
     assert.equal(`${(e as ComponentError).field} ${(e as ComponentError).rule}`, "siteB.lans[0] overlap");
-    // (The SDK may put its own context in front, e.g. `error serializing property "outputs": `.)
-    assert.match((e as Error).message, /SiteLink "two": siteB\.lans\[0\]: 192\.168\.1\.0\/25 overlaps 192\.168\.1\.0\/24 .*\[rule: overlap\]$/);
+    // The value is not shown (it came from an Output, maybe secret); the SDK may put its own context
+    // in front, e.g. `error serializing property "outputs": `.
+    assert.match((e as Error).message, /SiteLink "two": siteB\.lans\[0\]: .*\[rule: overlap\]$/);
+    assert.doesNotMatch((e as Error).message, /192\.168/);
   });
 });

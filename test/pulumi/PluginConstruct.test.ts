@@ -81,7 +81,9 @@ describe("Component plugin: Construct over gRPC, under mocks", function () {
     assert.ok(isSecret(state.config), `config came back as ${JSON.stringify(state.config).slice(0, 40)}…, not a secret`);
     assert.match(state.config.value, new RegExp(`^PrivateKey = ${me.privateKey.replace(/[+/]/g, "\\$&")}$`, "m"));
     assert.equal(state.publicKey, wg(["pubkey"], me.privateKey), "public key as `wg pubkey` derives it, in plain text");
-    assert.deepEqual(state.addresses, ["10.13.13.2/32"]);
+    // The addresses come from the user's secret conf alone, so they keep its secrecy.
+    assert.ok(isSecret(state.addresses), "addresses of a secret conf are secret");
+    assert.deepEqual(state.addresses.value, ["10.13.13.2/32"]);
     assert.equal(state.container?.[SIG], RESOURCE, "container is a resource reference");
     const types = mocks.registrations.map((r) => r.type);
     assert.ok(types.includes("docker:index/container:Container") && types.includes("command:local:Command"), types.join(", "));

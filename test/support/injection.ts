@@ -114,6 +114,8 @@ import {
 } from "@wgkit/core";
 
 const psk = generateKeyPair().publicKey;
+/** A peer key that is not the server's own (a conf listing its own key as a peer is refused). */
+const otherPeer = generateKeyPair();
 /** WireGuardServer: validate, plan, server conf, every peer conf (as the component does). */
 function serverPipeline(spec: ServerSpec): string {
   checkServerSpec(spec);
@@ -194,7 +196,7 @@ const CLEAN: Record<string, string> = {
   "WireGuardServer.dockerHost": "ssh://admin@host", "WireGuardServer.networks": "lan", "WireGuardServer.rotation": "r1",
   "WireGuardServer.peers.address": "10.13.13.9", "WireGuardServer.peers.address6": "fd42::9", "WireGuardServer.peers.dns": "10.0.0.53",
   "WireGuardServer.peers.allowedIps": "10.0.0.0/8", "WireGuardServer.peers.serverAllowedIps": "192.168.1.0/24",
-  "WireGuardServer.peers.publicKey": server.publicKey, "WireGuardServer.peers.rotation": "r1",
+  "WireGuardServer.peers.publicKey": otherPeer.publicKey, "WireGuardServer.peers.rotation": "r1",
   "Peer.endpoint": "vpn.example.com:51820", "Peer.address": "10.13.13.2", "Peer.dns": "10.13.13.1", "Peer.allowedIps": "0.0.0.0/0",
   "Peer.serverPublicKey": server.publicKey, "ClientTunnel.config(DNS value)": "10.64.0.1", "ClientTunnel.table": "55111",
   "ClientTunnel.routeDestinations": "203.0.113.0/24", "ClientTunnel.routeSources": "198.18.0.0/15", "ClientTunnel.killSwitchAllow": "198.18.0.0/15",

@@ -1,6 +1,6 @@
 import * as ipaddr from "ipaddr.js";
 import { check } from "./WgKitError";
-import { checkCidr, checkEach } from "./Validation";
+import { checkCidr, checkEach, checkUsableSubnet } from "./Validation";
 
 /** A parsed CIDR with its family, for overlap checks. */
 export interface Cidr {
@@ -15,11 +15,17 @@ export function parseCidr(value: string, field: string): Cidr {
   return { cidr, addr, prefix };
 }
 
-/** Normalises an AllowedIPs list (array or comma string); bare addresses become /32 or /128. */
-export function parseAllowedIps(value: readonly string[] | string | undefined, field: string): string[] {
-  if (value === undefined) return [];
-  const list = typeof value === "string" ? value.split(",").map((s) => s.trim()).filter((s) => s !== "") : value;
-  return checkEach(list, field, (v, f) => checkCidr(v, f));
+/**
+ * Normalises a list of CIDRs (AllowedIPs, LANs, route selectors); bare addresses become /32 or
+ * /128. Only a list: a string (even a comma list) is refused, as every list field is.
+ */
+export function parseAllowedIps(value: readonly string[] | undefined, field: string): string[] {
+  return checkEach(value, field, (v, f) => checkCidr(v, f));
+}
+
+/** A list of usable subnets (see checkUsableSubnet): LANs, tunnel subnets, route selectors. */
+export function parseSubnetList(value: readonly string[] | undefined, field: string): string[] {
+  return checkEach(value, field, (v, f) => checkUsableSubnet(v, f));
 }
 
 /** True when two CIDRs share at least one address. */

@@ -1,7 +1,7 @@
 import { check } from "./WgKitError";
 import { parseWgQuick, WgQuickConf } from "./WgQuick";
-import { Cidr, parseAllowedIps, parseCidr } from "./AllowedIPs";
-import { checkDnsEntry, checkEach, checkInterfaceName, checkPort, checkTable, isIp } from "./Validation";
+import { Cidr, parseCidr, parseSubnetList } from "./AllowedIPs";
+import { checkArgsObject, checkDnsEntry, checkEach, checkPort, checkTunnelInterfaceName, checkSplitTable, isIp, RESERVED_TABLES } from "./Validation";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 
 /** FwMark wgkit sets for split tunnels and the kill switch, so WireGuard's own packets are told apart. */
@@ -51,6 +51,7 @@ export interface ClientTunnelSpec extends ContainerOptions {
 
 /** Validates a (possibly partial) client tunnel spec; returns the parsed conf when `config` is known. */
 export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: ReadonlySet<string> = new Set()): WgQuickConf | undefined {
+  checkArgsObject(spec, "args");
   let conf: WgQuickConf | undefined;
   if (!unknown.has("config")) {
     check(typeof spec.config === "string" && spec.config.length > 0, "config", "required", "is required: a wg-quick conf as text");
@@ -62,20 +63,31 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
     check(i.preUp.length + i.postUp.length + i.preDown.length + i.postDown.length === 0, "config", "hooks-not-allowed",
       "PreUp/PostUp/PreDown/PostDown in a supplied conf would run as root in the container; remove them (wgkit renders its own)");
     check(i.saveConfig !== true, "config", "save-config", "SaveConfig = true would let the container rewrite the conf wgkit manages");
+    // Table = main/local/default (or 253–255) puts AllowedIPs routes, e.g. 0.0.0.0/0, into a system table without
+    // wg-quick's fwmark rules: the endpoint's own packets loop into the tunnel. `table` replaces the conf's Table.
+    if (spec.table === undefined && !unknown.has("table") && i.table !== undefined) {
+      check(!RESERVED_TABLES.includes(i.table.toLowerCase()), "config", "reserved-table",
+        `Table = ${i.table} is a table the kernel reserves; remove the Table line (full tunnel) or set table (split tunnel)`);
+    }
+    if (i.mtu !== undefined) {
+      check(i.mtu >= 1280 || !usesIpv6(conf), "config", "mtu-ipv6",
+        `MTU = ${i.mtu} is below 1280, the IPv6 minimum, and the conf uses IPv6: the kernel would drop IPv6 from the interface`);
+    }
   }
-  if (spec.interfaceName !== undefined) checkInterfaceName(spec.interfaceName, "interfaceName");
-  if (spec.table !== undefined) {
-    const t = checkTable(spec.table, "table");
-    check(t !== "off" && t !== "auto", "table", "split-table", "for split tunnelling give a table number such as 55111 (omit table for a full tunnel)");
-  }
+  if (spec.interfaceName !== undefined) checkTunnelInterfaceName(spec.interfaceName, "interfaceName");
+  if (spec.table !== undefined) checkSplitTable(spec.table, "table");
   for (const f of ["routeDestinations", "routeSources"] as const) {
     if (spec[f] !== undefined) {
       check(spec.table !== undefined || unknown.has("table"), f, "needs-table", "only applies to a split tunnel: set table (e.g. 55111)");
-      parseAllowedIps(spec[f], f);
+      parseSubnetList(spec[f], f);
     }
   }
   if (spec.killSwitch !== undefined) check(typeof spec.killSwitch === "boolean", "killSwitch", "type", "must be true or false");
-  if (spec.killSwitchAllow !== undefined) parseAllowedIps(spec.killSwitchAllow, "killSwitchAllow");
+  if (spec.killSwitchAllow !== undefined) {
+    check(spec.killSwitch === true || unknown.has("killSwitch"), "killSwitchAllow", "needs-kill-switch",
+      "only applies with killSwitch: true (without it nothing is blocked, so there is nothing to allow)");
+    parseSubnetList(spec.killSwitchAllow, "killSwitchAllow");
+  }
   if (spec.dns !== undefined) checkEach(spec.dns, "dns", checkDnsEntry);
   checkEach(spec.publishPorts, "publishPorts", (p, f) => {
     check(p !== null && typeof p === "object", f, "type", "must be { internal, external?, protocol? }");
@@ -98,30 +110,37 @@ const ipt = (c: Cidr | "4" | "6") => (c === "4" ? "iptables" : c === "6" ? "ip6t
  * routing (Table = N and `ip rule` lines) and an optional kill switch whose
  * rules are installed idempotently in PreUp and deliberately NOT removed on
  * PostDown, so a downed tunnel cannot leak.
+ *
+ * Kill switch invariant: every selector that routes traffic INTO the tunnel has a guard that
+ * REJECTs the same traffic leaving by any other interface. Full tunnel: one guard per family for
+ * everything. Split tunnel: one guard per selector — the tunnel's own addresses (as sources), the
+ * conf's resolvers, routeDestinations and routeSources — so there is always at least one.
  */
 export function buildClientConf(spec: ClientTunnelSpec): WgQuickConf {
   const conf = checkClientTunnelSpec(spec)!;
   const i = conf.interface;
-  if (spec.dns !== undefined) i.dns = [...spec.dns];
+  if (spec.dns !== undefined) i.dns = checkEach(spec.dns, "dns", checkDnsEntry);
   const split = spec.table !== undefined;
+  // Traffic routed into the tunnel in split mode, by source and by destination.
+  const own = i.address.map((a) => parseCidr(a.replace(/\/\d+$/, ""), "config.address"));
+  // The conf's resolvers are reached through the tunnel too: no lookups leak outside it.
+  const resolvers = i.dns.filter((d) => isIp(d)).map((d) => parseCidr(d, "dns"));
+  const srcs = [...own, ...parseSubnetList(spec.routeSources, "routeSources").map((s) => parseCidr(s, "routeSources"))];
+  const dsts = [...parseSubnetList(spec.routeDestinations, "routeDestinations").map((s) => parseCidr(s, "routeDestinations")), ...resolvers];
   if (split) {
     i.table = spec.table;
     // WireGuard's own packets carry this mark and always use the main table (the rule added
     // last gets the highest priority), so a destination that covers the endpoint cannot loop.
     i.fwMark = KILL_SWITCH_FWMARK;
-    const own = i.address.map((a) => parseCidr(a.replace(/\/\d+$/, ""), "config.address"));
-    // The conf's resolvers are reached through the tunnel too: no lookups leak outside it.
-    const resolvers = i.dns.filter((d) => isIp(d)).map((d) => parseCidr(d, "dns"));
     const rules = [
-      ...own.map((c) => `ip${tool(c)} rule add from ${c.addr} table ${spec.table}`),
-      ...parseAllowedIps(spec.routeSources, "routeSources").map((s) => parseCidr(s, "routeSources")).map((c) => `ip${tool(c)} rule add from ${c.cidr} table ${spec.table}`),
-      ...parseAllowedIps(spec.routeDestinations, "routeDestinations").map((s) => parseCidr(s, "routeDestinations")).map((c) => `ip${tool(c)} rule add to ${c.cidr} table ${spec.table}`),
-      ...resolvers.map((c) => `ip${tool(c)} rule add to ${c.cidr} table ${spec.table}`),
+      ...srcs.map((c) => `ip${tool(c)} rule add from ${own.includes(c) ? c.addr : c.cidr} table ${spec.table}`),
+      ...dsts.map((c) => `ip${tool(c)} rule add to ${c.cidr} table ${spec.table}`),
       `ip rule add fwmark ${KILL_SWITCH_FWMARK} table main`,
       ...(usesIpv6(conf) ? [`ip -6 rule add fwmark ${KILL_SWITCH_FWMARK} table main`] : []),
     ];
-    i.postUp.push(...rules);
-    i.postDown.push(...rules.map((r) => r.replace(" rule add ", " rule del ")));
+    const unique = [...new Set(rules)];
+    i.postUp.push(...unique);
+    i.postDown.push(...unique.map((r) => r.replace(" rule add ", " rule del ")));
   }
   if (spec.killSwitch) {
     i.fwMark = KILL_SWITCH_FWMARK;
@@ -129,16 +148,12 @@ export function buildClientConf(spec: ClientTunnelSpec): WgQuickConf {
       const rule = `OUTPUT ! -o %i ${match}-m mark ! --mark ${KILL_SWITCH_FWMARK} -m addrtype ! --dst-type LOCAL -j REJECT`;
       return `${t} -C ${rule} 2>/dev/null || ${t} -I ${rule}`;
     };
-    const allow = parseAllowedIps(spec.killSwitchAllow, "killSwitchAllow").map((s) => parseCidr(s, "killSwitchAllow"))
+    const allow = parseSubnetList(spec.killSwitchAllow, "killSwitchAllow").map((s) => parseCidr(s, "killSwitchAllow"))
       .map((c) => `${ipt(c)} -C OUTPUT -d ${c.cidr} -j ACCEPT 2>/dev/null || ${ipt(c)} -I OUTPUT -d ${c.cidr} -j ACCEPT`);
-    if (split) {
-      const dsts = parseAllowedIps(spec.routeDestinations, "routeDestinations").map((s) => parseCidr(s, "routeDestinations"));
-      const srcs = parseAllowedIps(spec.routeSources, "routeSources").map((s) => parseCidr(s, "routeSources"));
-      i.preUp.push(...dsts.map((c) => guard(ipt(c), `-d ${c.cidr} `)), ...srcs.map((c) => guard(ipt(c), `-s ${c.cidr} `)));
-    } else {
-      i.preUp.push(guard("iptables", ""), guard("ip6tables", ""));
-    }
-    i.preUp.push(...allow);
+    const guards = split
+      ? [...dsts.map((c) => guard(ipt(c), `-d ${c.cidr} `)), ...srcs.map((c) => guard(ipt(c), `-s ${c.cidr} `))]
+      : [guard("iptables", ""), guard("ip6tables", "")];
+    i.preUp.push(...new Set(guards), ...new Set(allow));
   }
   return conf;
 }

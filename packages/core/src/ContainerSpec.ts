@@ -1,5 +1,6 @@
 import { check } from "./WgKitError";
-import { checkId, checkInterfaceName } from "./Validation";
+import { checkEach, checkId, checkTunnelInterfaceName } from "./Validation";
+import { checkHostPath, normalizeHostPath } from "./HostPath";
 
 /** The pinned image wgkit provisions by default (client mode, no PEERS). */
 export const DEFAULT_IMAGE = "lscr.io/linuxserver/wireguard:1.0.20250521";
@@ -49,9 +50,6 @@ export interface ContainerSpec {
   configPath?: string;
 }
 
-/** Never /config itself (the image chowns it recursively): the root, top-level directories, and anything inside system trees. */
-const TOP_DIRS = ["/", "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib64", "/mnt", "/opt", "/proc", "/root", "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/var", "/var/lib"];
-const SYSTEM_TREES = ["/bin", "/boot", "/dev", "/etc", "/lib", "/lib64", "/proc", "/run", "/sbin", "/sys", "/usr"];
 const TZ_RE = /^[A-Za-z0-9_+\-/]{1,64}$/;
 const IMAGE_RE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 
@@ -62,17 +60,11 @@ export function checkContainerOptions(o: ContainerOptions, field = ""): void {
   if (o.pgid !== undefined) checkId(o.pgid, f("pgid"));
   if (o.tz !== undefined) check(typeof o.tz === "string" && TZ_RE.test(o.tz), f("tz"), "tz", `must be a tz database name such as Europe/Berlin, got ${JSON.stringify(o.tz)}`);
   if (o.image !== undefined) check(typeof o.image === "string" && IMAGE_RE.test(o.image), f("image"), "image-ref", `must be an image reference such as ${DEFAULT_IMAGE}`);
-  if (o.configPath !== undefined) {
-    check(typeof o.configPath === "string" && /^\/[A-Za-z0-9_./-]*$/.test(o.configPath) && !o.configPath.includes(".."), f("configPath"), "path", "must be an absolute host path of [A-Za-z0-9_./-] without '..'");
-    // The image chowns /config recursively to PUID:PGID at start: never a system directory.
-    const p = o.configPath.replace(/\/+$/, "") || "/";
-    check(!TOP_DIRS.includes(p) && !SYSTEM_TREES.some((d) => p.startsWith(`${d}/`)), f("configPath"), "system-path",
-      `${p} is or lies in a system directory; the image would chown it to PUID:PGID — use a dedicated directory such as /srv/wireguard`);
-  }
+  // The image chowns /config recursively to PUID:PGID at start: never a system directory (see HostPath.ts).
+  if (o.configPath !== undefined) checkHostPath(o.configPath, f("configPath"));
   if (o.dockerHost !== undefined) check(typeof o.dockerHost === "string" && /^(unix|tcp|ssh|npipe):\/\/[A-Za-z0-9@%._~:/\[\]-]+$/.test(o.dockerHost), f("dockerHost"), "docker-host", "must be a Docker host URI such as ssh://admin@host or tcp://host:2376");
   if (o.networks !== undefined) {
-    check(Array.isArray(o.networks), f("networks"), "type", "must be a list of Docker network names");
-    o.networks.forEach((n, i) => check(typeof n === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(n), `${f("networks")}[${i}]`, "network-name", "must be a Docker network name ([A-Za-z0-9_.-])"));
+    checkEach(o.networks, f("networks"), (n, nf) => check(typeof n === "string" && /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(n), nf, "network-name", "must be a Docker network name ([A-Za-z0-9_.-])"));
   }
   for (const b of ["hostModulesLoaded", "userspace", "ipv6", "useCoreDns"] as const) {
     if (o[b] !== undefined) check(typeof o[b] === "boolean", f(b), "type", "must be true or false");
@@ -88,7 +80,7 @@ export function checkContainerOptions(o: ContainerOptions, field = ""): void {
 export function containerSpec(o: ContainerOptions): ContainerSpec {
   checkContainerOptions(o);
   const iface = o.interfaceName ?? "wg0";
-  checkInterfaceName(iface, "interfaceName");
+  checkTunnelInterfaceName(iface, "interfaceName");
   const sysctls: Record<string, string> = {
     "net.ipv4.conf.all.src_valid_mark": "1",
     "net.ipv4.ip_forward": "1",
@@ -108,6 +100,6 @@ export function containerSpec(o: ContainerOptions): ContainerSpec {
     devices: o.userspace ? [{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun", permissions: "rwm" }] : [],
     restart: "unless-stopped",
     healthcheck: { tests: ["CMD-SHELL", `ip link show ${iface} up | grep -q UP && wg show ${iface} >/dev/null`], interval: "30s", timeout: "5s", retries: 3, startPeriod: "20s" },
-    configPath: o.configPath,
+    configPath: o.configPath === undefined ? undefined : normalizeHostPath(o.configPath),
   };
 }

@@ -42,3 +42,21 @@ export function qrPngBase64(text: string): string {
 export function qrTerminal(text: string): Promise<string> {
   return QRCode.toString([{ data: Buffer.from(text, "utf8"), mode: "byte" }], { type: "terminal", small: true, errorCorrectionLevel: "M" });
 }
+
+/** A QR code, or why there is none. */
+export type QrResult = { base64: string; reason?: undefined } | { base64: undefined; reason: string };
+
+/**
+ * The non-throwing form of qrPngBase64, for outputs computed per peer: a conf too large for a QR
+ * symbol (version 40 at error correction M holds 2,331 bytes) gives `{ base64: undefined, reason }`
+ * instead of failing the whole deployment. The reason names sizes only, never the conf's content.
+ */
+export function tryQrPngBase64(text: string): QrResult {
+  try {
+    return { base64: qrPngBase64(text) };
+  } catch (e) {
+    const bytes = Buffer.byteLength(String(text), "utf8");
+    const why = /too big|amount of data/i.test(String((e as Error)?.message)) ? "at most 2331 bytes fit a QR code at error correction M" : "the QR encoder refused it";
+    return { base64: undefined, reason: `no QR code: the conf is ${bytes} bytes; ${why}` };
+  }
+}

@@ -1,7 +1,7 @@
 import { check } from "./WgKitError";
-import { checkNoOverlap, parseAllowedIps } from "./AllowedIPs";
+import { checkNoOverlap, parseAllowedIps, parseSubnetList } from "./AllowedIPs";
 import { bigIntToIp, parseSubnet } from "./AddressPlan";
-import { checkKeepalive, checkMtu, checkName, checkPort } from "./Validation";
+import { checkArgsObject, checkContainerName, checkKeepalive, checkMtu, checkPort, checkUsableSubnet } from "./Validation";
 import { parseEndpoint, formatEndpoint } from "./Endpoint";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 import { forwardingHooks, CONTAINER_PORT } from "./ServerConf";
@@ -43,10 +43,21 @@ export interface SiteLinkSpec {
 
 export const DEFAULT_SITE_TUNNEL = "10.255.13.0/30";
 
+/**
+ * The Docker name of a site's container and volume prefix: `<link>--<site>`. Neither name may
+ * contain `--` nor end with `-` (checkContainerName), so this never equals another SiteLink end's
+ * name nor any other component's name (`home` + `vpn` → `home--vpn`, never a ClientTunnel `home-vpn`).
+ */
+export function siteContainerName(link: string, site: string): string {
+  return `${link}--${site}`;
+}
+
 export function checkSiteSpec(s: Partial<SiteSpec>, field: string, unknown: ReadonlySet<string>): void {
-  if (!unknown.has(`${field}.name`)) checkName(s.name!, `${field}.name`);
+  checkArgsObject(s, field);
+  if (!unknown.has(`${field}.name`)) checkContainerName(s.name!, `${field}.name`, { part: true });
   if (!unknown.has(`${field}.lans`)) {
-    check(Array.isArray(s.lans) && s.lans.length > 0, `${field}.lans`, "required", "needs at least one LAN subnet");
+    check(s.lans !== undefined, `${field}.lans`, "required", "needs at least one LAN subnet");
+    check(parseSubnetList(s.lans, `${field}.lans`).length > 0, `${field}.lans`, "required", "needs at least one LAN subnet");
     parseAllowedIps(s.lans, `${field}.lans`).forEach((l, i) => check(!l.includes(":"), `${field}.lans[${i}]`, "ipv4-only",
       "SiteLink routes IPv4 LANs only for now (the tunnel and forwarding rules are IPv4); an IPv6 LAN would fail on the far side"));
   }
@@ -57,12 +68,14 @@ export function checkSiteSpec(s: Partial<SiteSpec>, field: string, unknown: Read
 
 /** Validates a (possibly partial) site link; `unknown` holds dotted field names not known yet. */
 export function checkSiteLinkSpec(spec: Partial<SiteLinkSpec>, unknown: ReadonlySet<string> = new Set()): void {
+  checkArgsObject(spec, "args");
   check(spec.siteA !== undefined || unknown.has("siteA"), "siteA", "required", "is required");
   check(spec.siteB !== undefined || unknown.has("siteB"), "siteB", "required", "is required");
-  if (spec.siteA) checkSiteSpec(spec.siteA, "siteA", unknown);
-  if (spec.siteB) checkSiteSpec(spec.siteB, "siteB", unknown);
+  if (spec.siteA !== undefined) checkSiteSpec(spec.siteA, "siteA", unknown);
+  if (spec.siteB !== undefined) checkSiteSpec(spec.siteB, "siteB", unknown);
   if (spec.siteA?.name !== undefined && spec.siteB?.name !== undefined) check(spec.siteA.name !== spec.siteB.name, "siteB.name", "duplicate-name", "both sites have the same name");
   const t = parseSubnet(spec.tunnelSubnet ?? DEFAULT_SITE_TUNNEL, "tunnelSubnet", 4);
+  checkUsableSubnet(t.cidr, "tunnelSubnet");
   if (spec.mode !== undefined) check(Object.values<string>(SiteLinkMode).includes(spec.mode), "mode", "enum", 'must be "routed" or "masquerade"');
   if (spec.persistentKeepalive !== undefined) checkKeepalive(spec.persistentKeepalive, "persistentKeepalive");
   if (spec.mtu !== undefined) checkMtu(spec.mtu, "mtu");

@@ -18,3 +18,12 @@ export class WgKitError extends Error {
 export function check(ok: boolean, field: string, rule: string, detail: string): asserts ok {
   if (!ok) throw new WgKitError(field, rule, detail);
 }
+
+/**
+ * For validation that runs on values resolved later (Pulumi Outputs, possibly secret): the same
+ * field and rule, but a message that shows no part of the value. Other errors pass unchanged.
+ */
+export function withoutValue(e: unknown): unknown {
+  if (!(e instanceof WgKitError)) return e;
+  return new WgKitError(e.field, e.rule, "is invalid (the value is not shown: it was resolved from an Output, which may be secret)");
+}

@@ -1,10 +1,19 @@
 import { check, WgKitError } from "./WgKitError";
-import { checkKey } from "./Key";
+import { checkKey, publicKeyOf } from "./Key";
 import { formatEndpoint, parseEndpoint } from "./Endpoint";
 import { parseAllowedIps } from "./AllowedIPs";
 import {
-  checkCidr, checkDnsEntry, checkEach, checkFwMark, checkKeepalive, checkMtu, checkPort, checkSingleLine, checkTable,
+  checkCidr, checkDnsEntry, checkEach, checkFwMark, checkIntRange, checkKeepalive, checkSingleLine, checkTable,
 } from "./Validation";
+
+/**
+ * MTU of a conf: 576 (the IPv4 minimum datagram) to 9000. Confs carried by wg-quick may go below
+ * IPv6's 1280 when they are IPv4-only; ClientTunnel refuses < 1280 when the conf uses IPv6, because
+ * the kernel then removes IPv6 from the interface and wg-quick fails adding its IPv6 address/routes.
+ */
+export const checkConfMtu = (v: number, field: string) => checkIntRange(v, field, "mtu-range", 576, 9000);
+/** ListenPort of a conf: 0 means "pick a random port", as for wg. */
+const checkListenPort = (v: number, field: string) => checkIntRange(v, field, "port-range", 0, 65535);
 
 /** The `[Interface]` section of a wg-quick conf. Lists may be empty. */
 export interface WgInterface {
@@ -70,8 +79,8 @@ export function normalizeWgQuick(conf: WgQuickConf, field = "conf"): WgQuickConf
     postDown: checkEach(i.postDown, `${f}.postDown`, hook),
   };
   if (i.privateKey !== undefined) { checkKey(i.privateKey, `${f}.privateKey`); out.privateKey = i.privateKey; }
-  if (i.listenPort !== undefined) out.listenPort = checkPort(i.listenPort, `${f}.listenPort`);
-  if (i.mtu !== undefined) out.mtu = checkMtu(i.mtu, `${f}.mtu`);
+  if (i.listenPort !== undefined) out.listenPort = checkListenPort(i.listenPort, `${f}.listenPort`);
+  if (i.mtu !== undefined) out.mtu = checkConfMtu(i.mtu, `${f}.mtu`);
   if (i.table !== undefined) out.table = checkTable(i.table, `${f}.table`);
   if (i.fwMark !== undefined) out.fwMark = checkFwMark(i.fwMark, `${f}.fwMark`);
   if (i.saveConfig !== undefined) {
@@ -79,8 +88,12 @@ export function normalizeWgQuick(conf: WgQuickConf, field = "conf"): WgQuickConf
     out.saveConfig = i.saveConfig;
   }
   const seen = new Set<string>();
+  // The kernel silently ignores a peer whose key is the interface's own: refuse it here, not at install.
+  if (out.privateKey !== undefined) seen.add(publicKeyOf(out.privateKey));
   const peers = checkEach(conf.peers, `${field}.peers`, (p, pf) => {
     checkKey(p.publicKey, `${pf}.publicKey`);
+    check(out.privateKey === undefined || p.publicKey !== publicKeyOf(out.privateKey), `${pf}.publicKey`, "own-public-key",
+      "this peer has the interface's own public key (WireGuard ignores such a peer); use the other end's public key");
     check(!seen.has(p.publicKey), `${pf}.publicKey`, "duplicate-peer", "two peers have the same public key");
     seen.add(p.publicKey);
     const peer: WgPeer = { publicKey: p.publicKey, allowedIps: parseAllowedIps(p.allowedIps, `${pf}.allowedIps`) };
@@ -133,9 +146,9 @@ export function renderWgQuick(model: WgQuickConf): string {
 type Section = "interface" | "peer";
 const INTERFACE_KEYS: Record<string, (c: WgInterface, v: string, f: string) => void> = {
   privatekey: (c, v) => { c.privateKey = v; },
-  address: (c, v) => { c.address.push(...splitList(v)); },
+  address: (c, v) => { c.address.push(...splitWords(v)); },
   listenport: (c, v, f) => { c.listenPort = toInt(v, f); },
-  dns: (c, v) => { c.dns.push(...splitList(v)); },
+  dns: (c, v) => { c.dns.push(...splitWords(v)); },
   mtu: (c, v, f) => { c.mtu = toInt(v, f); },
   table: (c, v) => { c.table = v; },
   fwmark: (c, v) => { c.fwMark = v; },
@@ -144,8 +157,9 @@ const INTERFACE_KEYS: Record<string, (c: WgInterface, v: string, f: string) => v
   predown: (c, v) => { c.preDown.push(v); },
   postdown: (c, v) => { c.postDown.push(v); },
   saveconfig: (c, v, f) => {
-    check(v === "true" || v === "false", f, "boolean", `SaveConfig must be true or false, got ${JSON.stringify(v)}`);
-    c.saveConfig = v === "true";
+    // wg-quick reads its booleans case-insensitively (nocasematch)
+    check(/^(true|false)$/i.test(v), f, "boolean", `SaveConfig must be true or false, got ${JSON.stringify(v)}`);
+    c.saveConfig = v.toLowerCase() === "true";
   },
 };
 const PEER_KEYS: Record<string, (p: WgPeer, v: string, f: string) => void> = {
@@ -156,17 +170,26 @@ const PEER_KEYS: Record<string, (p: WgPeer, v: string, f: string) => void> = {
   persistentkeepalive: (p, v, f) => { p.persistentKeepalive = v === "off" ? 0 : toInt(v, f); },
 };
 
+/** Keys whose value is secret: a line after one of them may be the wrapped tail of the key. */
+const SECRET_KEYS = new Set(["privatekey", "presharedkey"]);
+
 /**
- * The key of a line, only when it looks like a key name: letters, at most 24 (every wg-quick key
- * is). Anything else — e.g. a pasted base64 key before its `=` — is not shown: it may be secret.
+ * The key of a line, only when it looks like a key name (letters, at most 24: every wg-quick key
+ * is) AND the line does not follow a secret key's line or an unparsable one (a wrapped PrivateKey
+ * tail such as `abcDEF=` looks like a key name). Otherwise nothing of the line is shown.
  */
-function keyName(line: string, eq: number): string {
+function keyName(line: string, eq: number, afterSecret: boolean): string {
   const k = line.slice(0, eq).trim();
-  return /^[A-Za-z]{1,24}$/.test(k) ? JSON.stringify(k) : "(not shown: it does not look like a key name)";
+  return !afterSecret && /^[A-Za-z]{1,24}$/.test(k) ? JSON.stringify(k) : "(not shown: it may be part of a key)";
 }
 
 function splitList(v: string): string[] {
   return v.split(",").map((s) => s.trim()).filter((s) => s !== "");
+}
+
+/** Address and DNS: wg-quick splits them on commas and white space alike. */
+function splitWords(v: string): string[] {
+  return v.split(/[\s,]+/).filter((s) => s !== "");
 }
 
 function toInt(v: string, f: string): number {
@@ -187,6 +210,7 @@ export function parseWgQuick(text: string, field = "conf"): WgQuickConf {
   let section: Section | undefined;
   let peer: WgPeer | undefined;
   let peerLine = 0;
+  let afterSecret = false; // the previous non-blank line was a PrivateKey/PresharedKey line
   const closePeer = () => {
     if (peer) check(peer.publicKey !== "", `${field}:line ${peerLine}`, "peer-public-key", "[Peer] section has no PublicKey");
   };
@@ -198,6 +222,7 @@ export function parseWgQuick(text: string, field = "conf"): WgQuickConf {
     check(!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(stripped), f, "control-character", "contains a control character");
     const header = /^\[\s*([A-Za-z]+)\s*\]$/.exec(stripped);
     if (header) {
+      afterSecret = false;
       const name = header[1].toLowerCase();
       closePeer();
       if (name === "interface") {
@@ -221,13 +246,15 @@ export function parseWgQuick(text: string, field = "conf"): WgQuickConf {
     check(section !== undefined, f, "no-section", "a key appears before any [Interface] or [Peer] section");
     const key = stripped.slice(0, eq).trim().toLowerCase();
     const value = stripped.slice(eq + 1).trim();
+    const hidden = afterSecret;
+    afterSecret = SECRET_KEYS.has(key);
     if (section === "interface") {
       const set = INTERFACE_KEYS[key];
-      check(set !== undefined, f, "unknown-key", `unknown key ${keyName(stripped, eq)} in [Interface]`);
+      check(set !== undefined, f, "unknown-key", `unknown key ${keyName(stripped, eq, hidden)} in [Interface]`);
       set(iface!, value, f);
     } else {
       const set = PEER_KEYS[key];
-      check(set !== undefined, f, "unknown-key", `unknown key ${keyName(stripped, eq)} in [Peer]`);
+      check(set !== undefined, f, "unknown-key", `unknown key ${keyName(stripped, eq, hidden)} in [Peer]`);
       set(peer!, value, f);
     }
   });

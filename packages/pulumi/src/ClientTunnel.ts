@@ -2,13 +2,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildClientConf, checkClientTunnelSpec, checkName, ClientTunnelSpec, PublishedPort, publicKeyOf, renderWgQuick,
+  buildClientConf, checkArgsObject, checkClientTunnelSpec, checkContainerName, ClientTunnelSpec, parseWgQuick, PublishedPort, publicKeyOf, renderWgQuick, withoutValue,
 } from "@wgkit/core";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 import { naming } from "./ComponentError";
+import { publicKeyOutput } from "./Secrecy";
+import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
 /** The image as a client of a WireGuard server or VPN provider; other containers can route through it. */
 export interface ClientTunnelArgs extends ContainerArgs {
@@ -58,17 +60,24 @@ export class ClientTunnel extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClientTunnelArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(CLIENT_TUNNEL_TYPE, name, () => {
+      checkArgsObject(args, "args");
       const { plain, unknown } = splitKnown(args);
-      checkName(name, "name"); // the Docker container and volume are named after it
+      checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
+      checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
     });
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";
+    // Errors found once outputs resolve name the instance too, without the (maybe secret) value.
+    const checked = <T>(f: () => T): T => naming(CLIENT_TUNNEL_TYPE, name, () => { try { return f(); } catch (e) { throw withoutValue(e); } });
 
-    const model = pulumi.output(args).apply((a) => naming(CLIENT_TUNNEL_TYPE, name, () => buildClientConf(a as unknown as ClientTunnelSpec)));
+    const model = pulumi.output(args).apply((a) => checked(() => buildClientConf(a as unknown as ClientTunnelSpec)));
     this.config = pulumi.secret(model.apply(renderWgQuick));
-    this.publicKey = pulumi.unsecret(model.apply((m) => publicKeyOf(m.interface.privateKey!)));
-    this.addresses = pulumi.unsecret(model.apply((m) => m.interface.address));
+    // Secrecy: the public key is derived from the private key alone, so it is plain; the addresses
+    // come from `config` alone and keep its secrecy (a user-secret conf gives secret addresses).
+    const supplied = pulumi.output(args.config).apply((c) => checked(() => parseWgQuick(c, "config")));
+    this.publicKey = publicKeyOutput(supplied.apply((m) => publicKeyOf(m.interface.privateKey!)));
+    this.addresses = supplied.apply((m) => m.interface.address);
 
     const c = wireGuardContainer(name, {
       ...containerArgsOf(args),

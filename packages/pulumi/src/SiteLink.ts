@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildSiteLink, BuiltSiteLink, checkName, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, SiteLinkMode, SiteLinkSpec, staticRoute,
+  buildSiteLink, BuiltSiteLink, checkArgsObject, checkContainerName, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, siteContainerName,
+  SiteLinkMode, SiteLinkSpec, staticRoute, withoutValue,
 } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
@@ -10,6 +11,8 @@ import { splitKnown } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 import { naming } from "./ComponentError";
+import { publicUnlessInputsSecret } from "./Secrecy";
+import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
 /** One site of a SiteLink. */
 export interface SiteArgs extends ContainerArgs {
@@ -73,20 +76,24 @@ export class SiteLink extends pulumi.ComponentResource {
 
   constructor(name: string, args: SiteLinkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(SITE_LINK_TYPE, name, () => {
+      checkArgsObject(args, "args");
       const { plain, unknown } = splitKnown(args);
-      checkName(name, "name"); // the Docker containers and volumes are named after it
+      checkContainerName(name, "name"); // the Docker containers and volumes are named after it
       checkSiteLinkSpec(plain as Partial<SiteLinkSpec>, unknown);
+      for (const side of ["siteA", "siteB"] as const) checkConfigPathOnLocalEngine(plain[side]?.configPath, args[side].dockerHost, `${side}.configPath`);
     });
     super(SITE_LINK_TYPE, name, {}, opts);
 
     const keysA = keySeed(`${name}-${args.siteA.name}-key`, args.rotation, { parent: this });
     const keysB = keySeed(`${name}-${args.siteB.name}-key`, args.rotation, { parent: this });
     const built: pulumi.Output<BuiltSiteLink> = pulumi.all([pulumi.output(args), keysA.privateKey, keysA.publicKey, keysB.privateKey, keysB.publicKey, keysA.presharedKey])
-      .apply(([a, pa, ka, pb, kb, psk]) => naming(SITE_LINK_TYPE, name, () =>
-        buildSiteLink(a as unknown as SiteLinkSpec, { privateKey: pa, publicKey: ka }, { privateKey: pb, publicKey: kb }, psk)));
+      .apply(([a, pa, ka, pb, kb, psk]) => naming(SITE_LINK_TYPE, name, () => {
+        // Named after the instance, without the (maybe secret) value.
+        try { return buildSiteLink(a as unknown as SiteLinkSpec, { privateKey: pa, publicKey: ka }, { privateKey: pb, publicKey: kb }, psk); } catch (e) { throw withoutValue(e); }
+      }));
 
-    const end = (side: "A" | "B", site: SiteArgs, keys: ReturnType<typeof keySeed>): SiteEnd => {
-      const cname = `${name}-${site.name}`;
+    const end = (side: "A" | "B", site: SiteArgs, other: SiteArgs, keys: ReturnType<typeof keySeed>): SiteEnd => {
+      const cname = siteContainerName(name, site.name);
       const childOpts: pulumi.CustomResourceOptions = { parent: this };
       if (site.dockerHost !== undefined) {
         childOpts.provider = new docker.Provider(`${cname}-docker`, { host: site.dockerHost }, { parent: this });
@@ -98,7 +105,8 @@ export class SiteLink extends pulumi.ComponentResource {
         conf: config,
         labels: { "wgkit.role": `site-${side.toLowerCase()}` },
       }, childOpts);
-      const address = pulumi.unsecret(built.apply((b) => (side === "A" ? b.addressA : b.addressB)));
+      // `built` is secret (it holds the keys); each plain output keeps the secrecy of the inputs it comes from.
+      const address = publicUnlessInputsSecret(built.apply((b) => (side === "A" ? b.addressA : b.addressB)), [args.tunnelSubnet]);
       const install = confInstall(`${cname}-install`, {
         container: c.container.name,
         containerId: c.container.id,
@@ -113,11 +121,12 @@ export class SiteLink extends pulumi.ComponentResource {
         const hit = (nets ?? []).find((n) => want === undefined || n.networkName === want) ?? (nets ?? [])[0];
         return hit?.ipAddress ?? "";
       });
-      const routes = pulumi.unsecret(pulumi.all([built, lanAddress]).apply(([b, via]) => (side === "A" ? b.routesA : b.routesB).map((d) => staticRoute(d, via))));
+      const routes = publicUnlessInputsSecret(pulumi.all([built, lanAddress]).apply(([b, via]) => (side === "A" ? b.routesA : b.routesB).map((d) => staticRoute(d, via))),
+        [other.lans, site.networks]);
       return { container: c.container, install, publicKey: keys.publicKey, address, lanAddress, routes, config };
     };
-    this.siteA = end("A", args.siteA, keysA);
-    this.siteB = end("B", args.siteB, keysB);
+    this.siteA = end("A", args.siteA, args.siteB, keysA);
+    this.siteB = end("B", args.siteB, args.siteA, keysB);
     const out = (e: SiteEnd) => ({ publicKey: e.publicKey, address: e.address, lanAddress: e.lanAddress, routes: e.routes, config: e.config });
     this.registerOutputs({ siteA: out(this.siteA), siteB: out(this.siteB) });
   }

@@ -8,5 +8,7 @@ export * from "./ServerPeerOutputs";
 export * from "./ClientTunnel";
 export * from "./SiteLink";
 export * from "./ContainerArgs";
+export * from "./Secrecy";
+export * from "./LocalHostPath";
 export * from "./ComponentError";
 export { Protocol, SiteLinkMode, WgKitError } from "@wgkit/core";

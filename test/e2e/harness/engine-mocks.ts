@@ -23,6 +23,7 @@ import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "util";
 import { runAsync } from "./exec";
+import { engineModel, processIgnoreChanges, Registration, RegistrationSink } from "../../support/engineModel";
 
 export const HARNESS_LABEL = "wgkit.e2e.harness";
 export const RUN_LABEL = "wgkit.e2e.run";
@@ -45,6 +46,13 @@ export interface AppliedResource {
   ms: number;
 }
 
+/** What `toState()` saves between updates (plain JSON). */
+export interface HarnessState {
+  runId: string;
+  resources: { type: string; name: string; id: string | undefined; inputs: Record<string, any>; state: Record<string, any> }[];
+  objects: { kind: "container" | "volume" | "network" | "command"; ref: string; owner: string }[];
+}
+
 export interface EngineMocksOptions {
   docker?: Docker;
   /** Label value tying resources to this test run (default: random). */
@@ -59,22 +67,14 @@ export interface EngineMocksOptions {
    * id, same outputs, nothing touched on the engine); a changed Command runs again (update); any
    * other changed resource is replaced (the old one deleted first, as named containers require);
    * resources the program no longer declares are deleted by retireUnseen()/cleanup(). The engine's
-   * `ignoreChanges` is emulated for the two paths wgkit sets: RandomBytes `keepers.createdIn`
-   * (key seeds) and the whole `keepers` of the address memory (a RandomBytes whose keepers hold `address`).
+   * `ignoreChanges` and aliases are modelled as in test/support/engineModel.ts (call
+   * `engineModel(mocks)` after `setMocks`, as `install()` does).
    */
   previous?: EngineMocks;
 }
 
-/** Substitutes old values for the ignoreChanges paths wgkit uses (engine semantics). */
-function ignoreChangesLikeEngine(type: string, inputs: Record<string, any>, old: Record<string, any>): Record<string, any> {
-  if (type === "random:index/randomBytes:RandomBytes" && old.keepers && "address" in old.keepers) {
-    return { ...inputs, keepers: old.keepers }; // address memory: ignoreChanges ["keepers"]
-  }
-  if (type === "random:index/randomBytes:RandomBytes" && old.keepers && "createdIn" in old.keepers) {
-    return { ...inputs, keepers: { ...inputs.keepers, createdIn: old.keepers.createdIn } };
-  }
-  return inputs;
-}
+/** The name part of a URN (what this harness keys resources by, with the type). */
+const urnName = (urn: string) => urn.slice(urn.lastIndexOf("::") + 2);
 
 // ======================================================================= helpers
 
@@ -511,7 +511,9 @@ export const RESOURCE_HANDLERS: Record<string, ResourceHandler> = {
 
 // ======================================================================= the mocks
 
-export class EngineMocks implements pulumi.runtime.Mocks {
+export class EngineMocks implements pulumi.runtime.Mocks, RegistrationSink {
+  /** The registration being handed to newResource (set by engineModel's monitor wrapper). */
+  current?: Registration;
   readonly docker: Docker;
   readonly runId: string;
   readonly commandTimeoutMs: number;
@@ -536,10 +538,58 @@ export class EngineMocks implements pulumi.runtime.Mocks {
     this.previous = opts.previous;
   }
 
+  /**
+   * This update's result as plain JSON (for the next update in another process, like a stack's
+   * state file): the last applied state per resource and the engine objects each one owns.
+   */
+  toState(): HarnessState {
+    const last = new Map<string, AppliedResource>();
+    for (const a of this.applied) last.set(`${a.type}::${a.name}`, a);
+    return {
+      runId: this.runId,
+      resources: [...last.values()].map(({ type, name, id, inputs, state }) => ({ type, name, id, inputs, state })),
+      objects: this.created.filter((c) => c.owner).map(({ kind, ref, owner }) => ({ kind, ref, owner: owner! })),
+    };
+  }
+
+  /** The previous update, rebuilt from `toState()` output: pass it as `previous`. */
+  static fromState(saved: HarnessState, docker = new Docker()): EngineMocks {
+    const m = new EngineMocks({ docker, runId: saved.runId });
+    for (const r of saved.resources) m.applied.push({ ...r, ms: 0 });
+    for (const o of saved.objects) {
+      const owner = saved.resources.find((r) => `${r.type}::${r.name}` === o.owner);
+      const undo = o.kind === "container" ? () => docker.getContainer(o.ref).remove({ force: true, v: true })
+        : o.kind === "volume" ? () => docker.getVolume(o.ref).remove()
+          : o.kind === "network" ? () => docker.getNetwork(o.ref).remove()
+            : async () => {
+              const i = owner?.inputs ?? {};
+              if (!i.delete) return;
+              const interpreter: string[] = i.interpreter ?? ["/bin/sh", "-c"];
+              await runAsync(interpreter[0], [...interpreter.slice(1), i.delete], { env: { ...process.env, ...(i.environment ?? {}) }, cwd: i.dir });
+            };
+      m.created.push({ kind: o.kind, ref: o.ref, owner: o.owner, undo: async () => { await undo(); } });
+    }
+    return m;
+  }
+
+  /** Installs these mocks as the SDK's monitor, with the engine model (ignoreChanges, aliases, URNs). */
+  install(project: string, stack: string, preview = false): this {
+    pulumi.runtime.setMocks(this, project, stack, preview);
+    engineModel(this);
+    return this;
+  }
+
   /** The last applied state of a resource key in this run. */
   lastApplied(key: string): AppliedResource | undefined {
     for (let i = this.applied.length - 1; i >= 0; i--) if (`${this.applied[i].type}::${this.applied[i].name}` === key) return this.applied[i];
     return undefined;
+  }
+
+  /** An alias took over `from`: its applied state and engine objects now belong to `to`. */
+  rekey(from: string, to: string): void {
+    const [type, name] = [to.slice(0, to.indexOf("::")), to.slice(to.indexOf("::") + 2)];
+    for (const a of this.applied) if (`${a.type}::${a.name}` === from) { a.type = type; a.name = name; }
+    for (const c of this.created) if (c.owner === from) c.owner = to;
   }
 
   /** Moves the previous run's engine objects of `key` into this run (kept or updated resources). */
@@ -586,22 +636,29 @@ export class EngineMocks implements pulumi.runtime.Mocks {
   }
 
   private async apply(args: MockResourceArgs): Promise<MockResourceResult> {
+    const reg = this.current;
+    this.current = undefined;
     const key = `${args.type}::${args.name}`;
     this.seen.add(key);
     let inputs = unwrapSecrets(args.inputs ?? {});
     const handler: ResourceHandler | undefined = RESOURCE_HANDLERS[args.type];
-    const prev = this.previous?.lastApplied(key);
-    // Same process, so the same RUN_ID as the previous run: mark what the previous run created
-    // as created by an earlier run, as a new `pulumi up` process would see it.
-    const earlier = (state: Record<string, any>) => (args.type === "random:index/randomBytes:RandomBytes" && prev && state.keepers?.createdIn && !String(state.keepers.createdIn).startsWith("earlier:")
-      ? { ...state, keepers: { ...state.keepers, createdIn: `earlier:${state.keepers.createdIn}` } } : state);
+    // The old state: this key's, else an alias's (same type, the alias URN's name).
+    let prevKey = key;
+    let prev = this.previous?.lastApplied(key);
+    for (const a of reg?.aliases ?? []) {
+      if (prev) break;
+      prevKey = `${args.type}::${urnName(a)}`;
+      prev = this.previous?.lastApplied(prevKey);
+    }
+    if (!prev) prevKey = key;
+    if (prev && prevKey !== key) this.previous!.rekey(prevKey, key);
     if (prev && handler !== undefined) {
-      inputs = ignoreChangesLikeEngine(args.type, inputs, prev.inputs);
+      inputs = processIgnoreChanges(inputs, prev.inputs, reg?.ignoreChanges ?? []);
       if (isDeepStrictEqual(JSON.parse(JSON.stringify(inputs)), JSON.parse(JSON.stringify(prev.inputs)))) {
         this.adopt(key);
         this.applied.push({ ...prev, ms: 0 });
         this.actions.set(key, "kept");
-        return { id: prev.id, state: earlier(prev.state) };
+        return { id: prev.id, state: prev.state };
       }
       if (args.type === "command:local:Command") {
         this.adopt(key);
@@ -611,6 +668,9 @@ export class EngineMocks implements pulumi.runtime.Mocks {
         await this.retire(key);
         this.actions.set(key, "replaced");
       }
+    } else if (prev) {
+      // echoed (components, unmapped types): nothing on the engine, only inputs to compare
+      this.actions.set(key, isDeepStrictEqual(JSON.parse(JSON.stringify(inputs)), JSON.parse(JSON.stringify(prev.inputs))) ? "kept" : "updated");
     } else {
       this.actions.set(key, "created");
     }
@@ -626,8 +686,7 @@ export class EngineMocks implements pulumi.runtime.Mocks {
     }
     this.log(`applying ${args.type} "${args.name}"`);
     try {
-      const r0 = await handler(ctx, args, inputs);
-      const r = { ...r0, state: earlier(r0.state) };
+      const r = await handler(ctx, args, inputs);
       const ms = Date.now() - t0;
       this.applied.push({ type: args.type, name: args.name, id: r.id, inputs, state: r.state, ms });
       this.log(`applied ${args.type} "${args.name}" -> ${r.id} in ${ms} ms`);

@@ -14,7 +14,7 @@ export function engineEachTest(stack: string, docker = new Docker()): { mocks: (
   beforeEach(function () {
     cleanup = new CleanupRegistry();
     mocks = new EngineMocks({ docker, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", stack);
+    mocks.install("wgkit-e2e", stack);
   });
   afterEach(async function () {
     if (this.currentTest?.state === "failed" && process.env.WGKIT_E2E_KEEP_ON_FAILURE === "1") {
