@@ -233,7 +233,7 @@ CATALOGUE.push(...HARDENING);
 
 const construct = (c: Case) => {
   switch (c.c) {
-    case "server": return new WireGuardServer((c as Case & { name?: string }).name ?? "t", c.args as never);
+    case "server": return new WireGuardServer((c as Case & { name?: string }).name ?? "ts", c.args as never);
     case "peer": return new Peer("t", c.args as never);
     case "tunnel": return new ClientTunnel((c as Case & { name?: string }).name ?? "tc", c.args as never);
     case "link": return new SiteLink((c as Case & { name?: string }).name ?? "tc", c.args as never);

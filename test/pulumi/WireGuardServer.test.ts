@@ -144,3 +144,21 @@ describe("WireGuardServer (SDK mocks)", () => {
     }
   });
 });
+
+describe("WireGuardServer preview with values not known yet", () => {
+  it("a rotation or pin that is unknown at preview makes addresses and confs unknown, and never hangs", async () => {
+    const m = useMocks(new RecordingMocks(), true);
+    const random = await import("@pulumi/random");
+    const unknownRotation = new random.RandomString("later", { length: 4 }).result; // mocks give no `result`: unknown in preview
+    const s = new WireGuardServer("wg", { serverUrl: "vpn.example.com", peers: { a: { rotation: unknownRotation }, b: {} } });
+    const known = await Promise.race([
+      (s.config as any).isKnown as Promise<boolean>,
+      new Promise((_, reject) => setTimeout(() => reject(new Error("preview hung")), 10_000)),
+    ]);
+    assert.equal(known, false);
+    assert.equal(await (s.peers.b.address as any).isKnown, false);
+    assert.equal(await value(s.publicKey).then((k) => isValidKey(k)), true, "the server's key is known");
+    await settle();
+    assert.ok(m.registrations.some((r) => r.name === "wg-b-address-10.13.13.0_24"), "memories are still declared");
+  });
+});

@@ -1,9 +1,9 @@
 import { check } from "./WgKitError";
 import { checkKey, publicKeyOf } from "./Key";
-import { parseAllowedIps, checkNoOverlap } from "./AllowedIPs";
+import { parseAllowedIps, parseSubnetList, checkNoOverlap } from "./AllowedIPs";
 import { AddressPlan, parseSubnet, PeerAddresses, planAddresses } from "./AddressPlan";
 import {
-  checkDnsEntry, checkEach, checkHost, checkIntRange, checkKeepalive, checkMtu, checkName, checkPort, checkSingleLine,
+  checkDnsEntry, checkEach, checkUsableSubnet, checkHost, checkIntRange, checkKeepalive, checkMtu, checkName, checkPort, checkSingleLine,
 } from "./Validation";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 import { formatEndpoint } from "./Endpoint";
@@ -65,6 +65,8 @@ export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<
   if (has("serverPort")) checkPort(spec.serverPort!, "serverPort");
   const s4 = has("subnet") ? parseSubnet(spec.subnet!, "subnet", 4) : unknown.has("subnet") ? undefined : parseSubnet(DEFAULT_SUBNET, "subnet", 4);
   const s6 = has("subnet6") ? parseSubnet(spec.subnet6!, "subnet6", 6) : undefined;
+  if (has("subnet")) checkUsableSubnet(s4!.cidr, "subnet");
+  if (s6) checkUsableSubnet(s6.cidr, "subnet6");
   if (has("dns")) checkDnsList(spec.dns!, "dns");
   if (has("allowedIps")) parseAllowedIps(spec.allowedIps, "allowedIps");
   if (has("mtu")) checkMtu(spec.mtu!, "mtu");
@@ -101,7 +103,7 @@ export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<
     if (p.rotation !== undefined) checkSingleLine(p.rotation, `${f}.rotation`);
     if (p.mtu !== undefined) checkMtu(p.mtu, `${f}.mtu`);
     if (p.address6 !== undefined && !unknown.has("subnet6")) check(s6 !== undefined, `${f}.address6`, "no-subnet6", "needs subnet6 (dual stack) to be set");
-    parseAllowedIps(p.serverAllowedIps, `${f}.serverAllowedIps`).forEach((cidr, i) => routes.push({ field: `${f}.serverAllowedIps[${i}]`, cidr }));
+    parseSubnetList(p.serverAllowedIps, `${f}.serverAllowedIps`).forEach((cidr, i) => routes.push({ field: `${f}.serverAllowedIps[${i}]`, cidr }));
   }
   // A LAN routed to one peer must not overlap the tunnel or another peer's LAN.
   checkNoOverlap(routes);

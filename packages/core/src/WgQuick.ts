@@ -89,10 +89,11 @@ export function normalizeWgQuick(conf: WgQuickConf, field = "conf"): WgQuickConf
   }
   const seen = new Set<string>();
   // The kernel silently ignores a peer whose key is the interface's own: refuse it here, not at install.
-  if (out.privateKey !== undefined) seen.add(publicKeyOf(out.privateKey));
+  const own = out.privateKey !== undefined ? publicKeyOf(out.privateKey) : undefined; // once: X25519 is the costly part
+  if (own !== undefined) seen.add(own);
   const peers = checkEach(conf.peers, `${field}.peers`, (p, pf) => {
     checkKey(p.publicKey, `${pf}.publicKey`);
-    check(out.privateKey === undefined || p.publicKey !== publicKeyOf(out.privateKey), `${pf}.publicKey`, "own-public-key",
+    check(p.publicKey !== own, `${pf}.publicKey`, "own-public-key",
       "this peer has the interface's own public key (WireGuard ignores such a peer); use the other end's public key");
     check(!seen.has(p.publicKey), `${pf}.publicKey`, "duplicate-peer", "two peers have the same public key");
     seen.add(p.publicKey);

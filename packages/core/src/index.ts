@@ -23,3 +23,4 @@ export * from "./ClientTunnelSpec";
 export * from "./SiteLinkSpec";
 export * from "./PeerSpec";
 export * from "./WgShow";
+export * from "./LinuxserverConfig";

@@ -1,9 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import {
-  buildPeer, checkPeerSpec, PeerSpec, qrPngBase64, renderNixOS, renderWgQuick,
-} from "@wgkit/core";
+import { checkArgsObject, checkPeerSpec, PeerSpec } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
 import { splitKnown } from "./known";
+import { serverPeerOutputs } from "./ServerPeerOutputs";
 
 /** A road-warrior device: keys, address and its wg-quick conf, QR code and NixOS snippet. */
 export interface PeerArgs {
@@ -58,25 +57,38 @@ export class Peer extends pulumi.ComponentResource {
   public readonly nixos: pulumi.Output<string>;
 
   constructor(name: string, args: PeerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    checkArgsObject(args, "args");
     const { plain, unknown } = splitKnown(args);
     checkPeerSpec(plain as Partial<PeerSpec>, unknown);
     super(PEER_TYPE, name, {}, opts);
 
     const deviceHeld = args.publicKey !== undefined;
     const keys = keySeed(`${name}-keys`, args.rotation, { parent: this });
+    const out = serverPeerOutputs({
+      owner: this,
+      field: "config",
+      serverPublicKey: pulumi.output(args.serverPublicKey),
+      endpoint: pulumi.output(args.endpoint),
+      addresses: pulumi.all([args.address, args.address6]).apply(([address, address6]) => ({ address, address6 })),
+      dns: pulumi.output(args.dns ?? []),
+      allowedIps: args.allowedIps,
+      persistentKeepalive: args.persistentKeepalive,
+      mtu: args.mtu,
+      listenPort: args.listenPort,
+      interfaceName: args.interfaceName,
+      publicKey: deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey,
+      privateKey: deviceHeld ? pulumi.output(undefined) : keys.privateKey,
+      presharedKey: keys.presharedKey,
+      hasPresharedKey: true,
+    });
     this.presharedKey = keys.presharedKey;
-    this.publicKey = deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey;
-    this.privateKey = deviceHeld ? pulumi.output(undefined) : keys.privateKey;
-    this.address = pulumi.output(args.address);
-    this.address6 = pulumi.output(args.address6);
-
-    const spec = pulumi.output(args).apply((a) => a as unknown as PeerSpec);
-    const model = pulumi.all([spec, this.privateKey, keys.presharedKey]).apply(([s, priv, psk]) => buildPeer(s, priv, psk));
-    this.config = pulumi.secret(model.apply(renderWgQuick));
-    this.qrCode = deviceHeld
-      ? pulumi.output(undefined)
-      : pulumi.secret(this.config.apply(qrPngBase64));
-    this.nixos = pulumi.unsecret(pulumi.all([model, spec]).apply(([m, s]) => renderNixOS(m, { interfaceName: s.interfaceName }).text));
+    this.publicKey = out.publicKey;
+    this.privateKey = out.privateKey;
+    this.address = out.address;
+    this.address6 = out.address6;
+    this.config = out.config;
+    this.qrCode = out.qrCode;
+    this.nixos = out.nixos;
 
     this.registerOutputs({
       publicKey: this.publicKey,

@@ -110,7 +110,9 @@ export function peerState(
   const tag = subnetTag(subnet);
   const seeds: Record<string, random.RandomBytes> = {};
   const memories: Record<string, random.RandomBytes> = {};
-  const legacyParent = (n: string) => pulumi.createUrn(`${server}-${n}`, LEGACY_PEER, parent);
+  // URNs of the 0.1 layout, formed as pulumi.createUrn does (`<parent's type chain>$<type>::<name>`),
+  // from one Output for all peers rather than two createUrn chains per peer.
+  const legacy = parent.urn.apply((u) => `${u.substring(0, u.lastIndexOf("::"))}$${LEGACY_PEER}$${RANDOM_BYTES}::${server}-`);
 
   for (const p of peers) {
     seeds[p.name] = new random.RandomBytes(`${server}-${p.name}-keys`, {
@@ -120,19 +122,25 @@ export function peerState(
       parent,
       ignoreChanges: ["keepers.createdIn"],
       additionalSecretOutputs: ["base64", "hex"],
-      aliases: [pulumi.createUrn(`${server}-${p.name}-keys`, RANDOM_BYTES, legacyParent(p.name))],
+      aliases: [legacy.apply((l) => `${l}${p.name}-keys`)],
     });
   }
 
-  const stamps = pulumi.all(peers.map((p) => seeds[p.name].keepers.apply((k) => String(k?.createdIn ?? ""))));
-  const start = pulumi.all([ledger, stamps]);
+  // Plain promises between the resources, so that no per-peer Output carries the N-element
+  // dependency set of the other peers' resources (that made evaluation O(N²)). `start` depends
+  // only on the user's inputs: the subnets, the pins and the rotations — the only inputs that can
+  // make a seed's keepers unknown (preview), in which case nothing below runs and everything
+  // derived is unknown too.
+  const stamps = new Map(peers.map((p) => [p.name, deferred<string>()]));
+  for (const p of peers) seeds[p.name].keepers.apply((k) => stamps.get(p.name)!.resolve(String(k?.createdIn ?? "")));
+  const start = pulumi.all([ledger, pulumi.all(peers.map((p) => p.rotation ?? ""))]);
   const candidates = new Map(peers.map((p) => [p.name, deferred<PeerAddresses>()]));
   const remembered = new Map(peers.map((p) => [p.name, deferred<Partial<PeerAddresses>>()]));
   const planned = deferred<AddressPlan>();
 
-  // The chain: runs once the subnets, pins and every seed's stamp are known. Plain promises,
-  // so no Output carries the N-element dependency set of the memories before it.
-  const plan = start.apply(([input, st]) => {
+  // The chain: runs once the subnets, pins and every seed's stamp are known.
+  const plan = start.apply(async ([input]) => {
+    const st = await Promise.all(peers.map((p) => stamps.get(p.name)!.promise));
     const order = placementOrder(peers.map((p, i) => ({ name: p.name, stamp: st[i], isNew: st[i] === stamp })));
     let book: AddressLedger;
     let prev: Promise<void>;
@@ -148,7 +156,7 @@ export function peerState(
       prev = cand.then(() => remembered.get(n)!.promise).then((mem) => { book.commit(n, mem); });
     }
     prev.then(() => book.plan()).then(planned.resolve, planned.reject);
-    return pulumi.output(planned.promise);
+    return planned.promise;
   });
 
   for (const p of peers) {
@@ -159,7 +167,7 @@ export function peerState(
     }, {
       parent,
       ignoreChanges: ["keepers"],
-      aliases: [pulumi.createUrn(`${server}-${p.name}-address`, RANDOM_BYTES, legacyParent(p.name))],
+      aliases: [legacy.apply((l) => `${l}${p.name}-address`)],
     });
     m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
     memories[p.name] = m;

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildPeer, PeerAddresses, qrPngBase64, renderNixOS, renderWgQuick } from "@wgkit/core";
+import { buildPeer, PeerAddresses, renderNixOS, renderWgQuick, tryQrPngBase64 } from "@wgkit/core";
 
 /** What a WireGuardServer publishes for one of its peers (plain objects: no component per peer). */
 export interface ServerPeerOutputs {
@@ -22,6 +22,8 @@ export interface ServerPeerOutputs {
 }
 
 export interface ServerPeerOutputsInput {
+  /** The component the outputs belong to (warnings are logged against it). */
+  owner: pulumi.Resource;
   field: string;
   serverPublicKey: pulumi.Output<string>;
   endpoint: pulumi.Output<string>;
@@ -30,6 +32,10 @@ export interface ServerPeerOutputsInput {
   allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
   persistentKeepalive?: pulumi.Input<number>;
   mtu?: pulumi.Input<number>;
+  /** The device's ListenPort (standalone Peer). */
+  listenPort?: pulumi.Input<number>;
+  /** Interface name in the NixOS snippet (default wg0). */
+  interfaceName?: pulumi.Input<string>;
   publicKey: pulumi.Output<string>;
   privateKey: pulumi.Output<string | undefined>;
   presharedKey: pulumi.Output<string | undefined>;
@@ -37,7 +43,7 @@ export interface ServerPeerOutputsInput {
   hasPresharedKey: boolean;
 }
 
-/** A valid key that stands in for key material in the NixOS snippet, which only references key files. */
+/** A valid key that stands in for the preshared key in the NixOS snippet, which only references key files. */
 const NO_KEY = "A".repeat(43) + "=";
 
 /**
@@ -46,18 +52,24 @@ const NO_KEY = "A".repeat(43) + "=";
  * material, so it carries secrecy only from the user's own inputs.
  */
 export function serverPeerOutputs(i: ServerPeerOutputsInput): ServerPeerOutputs {
-  const shape = pulumi.all([i.serverPublicKey, i.endpoint, i.addresses, i.dns, i.allowedIps, i.persistentKeepalive, i.mtu])
-    .apply(([serverPublicKey, endpoint, a, dns, allowedIps, persistentKeepalive, mtu]) => ({
-      serverPublicKey, endpoint, address: a.address, address6: a.address6, dns, allowedIps: allowedIps as string[] | undefined, persistentKeepalive, mtu,
+  const shape = pulumi.all([i.serverPublicKey, i.endpoint, i.addresses, i.dns, i.allowedIps, i.persistentKeepalive, i.mtu, i.listenPort])
+    .apply(([serverPublicKey, endpoint, a, dns, allowedIps, persistentKeepalive, mtu, listenPort]) => ({
+      serverPublicKey, endpoint, address: a.address, address6: a.address6, dns, allowedIps: allowedIps as string[] | undefined, persistentKeepalive, mtu, listenPort,
     }));
   const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey]).apply(([s, priv, psk]) => renderWgQuick(buildPeer(s, priv, psk))));
-  const nixos = shape.apply((s) => renderNixOS(buildPeer(s, NO_KEY, i.hasPresharedKey ? NO_KEY : undefined)).text);
+  // No private key in the model (the snippet names a key file); a stand-in for the preshared key's presence.
+  const nixos = pulumi.all([shape, i.interfaceName]).apply(([s, interfaceName]) => renderNixOS(buildPeer(s, undefined, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName }).text);
   return {
     address: i.addresses.apply((a) => a.address),
     address6: i.addresses.apply((a) => a.address6),
     publicKey: i.publicKey,
     config,
-    qrCode: pulumi.all([config, i.privateKey]).apply(([c, priv]) => (priv === undefined ? undefined : qrPngBase64(c))),
+    qrCode: pulumi.all([config, i.privateKey]).apply(([c, priv]) => {
+      if (priv === undefined) return undefined; // device-held key: the conf is not complete
+      const qr = tryQrPngBase64(c);
+      if (qr.base64 === undefined) pulumi.log.warn(`${i.field}: ${qr.reason}; use the conf file`, i.owner);
+      return qr.base64;
+    }),
     nixos,
     privateKey: i.privateKey,
     presharedKey: i.presharedKey,

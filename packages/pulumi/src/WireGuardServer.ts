@@ -2,12 +2,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildServerConf, check, checkName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
+  buildServerConf, check, checkArgsObject, checkContainerName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
   renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
 import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
+import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
+import { publicKeyOutput } from "./Secrecy";
 import { peerState } from "./PeerState";
 import { serverPeerOutputs, ServerPeerOutputs } from "./ServerPeerOutputs";
 import { wireGuardContainer } from "./WireGuardContainer";
@@ -119,28 +121,37 @@ export class WireGuardServer extends pulumi.ComponentResource {
   public readonly status: pulumi.Output<Record<string, PeerStatus>>;
 
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    check(args !== null && typeof args === "object" && !Array.isArray(args), "args", "type", "must be an object of server settings");
+    checkArgsObject(args, "args");
     check(args.peers === undefined || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
       "peers", "plain-map", "must be a map of name → peer settings, not a list");
     const { plain, unknown } = splitKnown(args);
     if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
     if (unknown.has("subnet")) throw new WgKitError("subnet", "plain", "must be known when the program runs (it names the peers' address memories)");
-    checkName(name, "name"); // the Docker container and volume are named after it
+    checkContainerName(name, "name"); // the Docker container and volume are named after it
     checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
+    checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
     super(SERVER_TYPE, name, {}, opts);
 
-    const spec = pulumi.output(args).apply((a) => ({ ...(a as unknown as ServerSpec), peers: (a.peers ?? {}) as ResolvedSpec["peers"] }) as ResolvedSpec);
-    const server = importedOrSeeded(`${name}-key`, args.privateKey, args.rotation, this);
-    this.publicKey = server.publicKey;
-    this.endpoint = spec.apply(serverEndpoint);
     const peerArgs = args.peers ?? {};
     const names = Object.keys(peerArgs);
+    // The spec carries no key material: imported keys are secrets, and everything derived from
+    // the spec would be secret with them. Derived values follow the secrecy of what they use.
+    const { privateKey: _serverKey, ...settings } = args;
+    const peerSettings = Object.fromEntries(names.map((n) => {
+      const { privateKey: _k, presharedKey: _p, ...rest } = peerArgs[n];
+      return [n, rest];
+    }));
+    const spec = pulumi.output({ ...settings, peers: peerSettings }).apply((a) => a as unknown as ResolvedSpec);
+    const server = importedOrSeeded(`${name}-key`, args.privateKey, args.rotation, this);
+    this.publicKey = server.publicKey;
+    this.endpoint = pulumi.all([args.serverUrl, args.serverPort]).apply(([serverUrl, serverPort]) => serverEndpoint({ serverUrl, serverPort }));
 
     // Keys and addresses: see PeerState.ts for the invariant and its failure modes.
     const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
     const state = peerState(this, name, names.map((n) => ({ name: n, rotation: peerArgs[n].rotation, imported: imported(peerArgs[n]) })),
       (args.subnet as string | undefined) ?? DEFAULT_SUBNET, // plain: checked above
-      spec.apply((s) => ({ subnet: s.subnet ?? DEFAULT_SUBNET, subnet6: s.subnet6, peers: names.map((n) => ({ name: n, address: s.peers[n].address, address6: s.peers[n].address6 })) })));
+      pulumi.all([args.subnet, args.subnet6, pulumi.all(names.map((n) => pulumi.all([peerArgs[n].address, peerArgs[n].address6])))])
+        .apply(([subnet, subnet6, pins]) => ({ subnet: subnet ?? DEFAULT_SUBNET, subnet6, peers: names.map((n, j) => ({ name: n, address: pins[j][0], address6: pins[j][1] })) })));
     const plan = state.plan;
     this.address = plan.apply((p) => p.server.address);
     this.address6 = plan.apply((p) => p.server.address6);
@@ -153,7 +164,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
         keys[n] = {
           privateKey,
           // A public key is published by design: plain even when derived from an imported secret.
-          publicKey: p.publicKey !== undefined ? pulumi.output(p.publicKey) : pulumi.unsecret(privateKey.apply((k: string | undefined) => publicKeyOf(k!, `peers.${n}.privateKey`))),
+          publicKey: p.publicKey !== undefined ? pulumi.output(p.publicKey) : publicKeyOutput(privateKey.apply((k: string | undefined) => publicKeyOf(k!, `peers.${n}.privateKey`))),
           presharedKey: p.presharedKey === undefined ? pulumi.output(undefined) : pulumi.secret(p.presharedKey),
         };
       } else {
@@ -172,11 +183,12 @@ export class WireGuardServer extends pulumi.ComponentResource {
     for (const n of names) {
       const p = peerArgs[n];
       this.peers[n] = serverPeerOutputs({
+        owner: this,
         field: `peers.${n}`,
         serverPublicKey: this.publicKey,
         endpoint: this.endpoint,
         addresses: plan.apply((pl) => pl.peers[n]),
-        dns: spec.apply((s) => resolvePeerDns(s.peers[n].dns, s.dns, serverAddresses(s.subnet ?? DEFAULT_SUBNET, s.subnet6))),
+        dns: pulumi.all([p.dns, args.dns, args.subnet, args.subnet6]).apply(([pd, sd, subnet, subnet6]) => resolvePeerDns(pd, sd, serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6))),
         allowedIps: p.allowedIps ?? args.allowedIps,
         persistentKeepalive: p.persistentKeepalive ?? args.persistentKeepalive,
         mtu: p.mtu ?? args.mtu,
@@ -236,7 +248,7 @@ function importedOrSeeded(seedName: string, privateKey: pulumi.Input<string> | u
   if (privateKey !== undefined && rotation === undefined) {
     const priv = pulumi.secret(privateKey);
     // A public key is published by design: plain even when derived from an imported secret.
-    return { privateKey: priv, publicKey: pulumi.unsecret(priv.apply((k) => publicKeyOf(k, "privateKey"))) };
+    return { privateKey: priv, publicKey: publicKeyOutput(priv.apply((k) => publicKeyOf(k, "privateKey"))) };
   }
   const k = keySeed(seedName, rotation, { parent });
   return { privateKey: k.privateKey, publicKey: k.publicKey };

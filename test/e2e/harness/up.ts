@@ -29,9 +29,10 @@ import { e2eSourceDir } from "./hooks";
 /** Labels the default stack's Docker objects so `npm run down` removes only them. */
 const RUN_ID = "default-stack";
 const root = path.resolve(e2eSourceDir(), "../..");
-const stateDir = path.join(root, ".wgkit-state");
+// Overridable for the e2e test of this command (WGKIT_STATE_DIR, WGKIT_OUT_DIR).
+const stateDir = path.resolve(process.env.WGKIT_STATE_DIR ?? path.join(root, ".wgkit-state"));
 const stateFile = path.join(stateDir, "harness.json");
-const outDir = path.join(root, ".wgkit-out");
+const outDir = path.resolve(process.env.WGKIT_OUT_DIR ?? path.join(root, ".wgkit-out"));
 const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
 
 const settings = {
@@ -60,7 +61,7 @@ function writeOutputs(peers: Record<string, { address: string; publicKey: string
     const changed = writePrivate(path.join(outDir, `${name}.conf`), p.config);
     keep.add(`${name}.conf`);
     if (p.qrCode) { writePrivate(path.join(outDir, `${name}.png`), Buffer.from(p.qrCode, "base64")); keep.add(`${name}.png`); }
-    console.log(`peer ${name}: ${p.address} ${p.publicKey} -> .wgkit-out/${name}.conf${changed ? " (written)" : " (unchanged)"}`);
+    console.log(`peer ${name}: ${p.address} ${p.publicKey} -> ${path.relative(root, outDir)}/${name}.conf${changed ? " (written)" : " (unchanged)"}`);
   }
   for (const f of fs.readdirSync(outDir)) if (!keep.has(f)) { fs.rmSync(path.join(outDir, f)); console.log(`removed .wgkit-out/${f} (peer no longer declared)`); }
 }
