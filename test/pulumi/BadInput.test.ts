@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import { generateKeyPair, peerConf, renderWgQuick, WgKitError } from "@wgkit/core";
-import { ClientTunnel, Peer, SiteLink, WireGuardServer } from "@wgkit/pulumi";
+import { ClientTunnel, ComponentError, Peer, SiteLink, WireGuardServer } from "@wgkit/pulumi";
 import { RecordingMocks, useMocks } from "../support/mocks";
 
 /**
@@ -256,7 +256,14 @@ describe("Bad-input catalogue", () => {
         else assert.equal(e.field, c.field, e.message);
         if (typeof c.rule === "string") assert.equal(e.rule, c.rule, e.message);
         else assert.match(e.rule, c.rule, e.message);
-        assert.ok(e.message.startsWith(`${e.field}: `), "the message names the field");
+        // ClientTunnel and SiteLink name their instance first (ComponentError); WireGuardServer/Peer
+        // gain the same prefix when they apply it.
+        if (c.c === "tunnel" || c.c === "link") {
+          const instance = JSON.stringify((c as Case & { name?: string }).name ?? "tc");
+          assert.ok(e instanceof ComponentError && e.component === `${c.c === "tunnel" ? "ClientTunnel" : "SiteLink"} ${instance}`, e.message);
+        }
+        const bare = e instanceof ComponentError ? e.message.slice(e.component.length + 2) : e.message;
+        assert.ok(bare.startsWith(`${e.field}: `), "the message names the field");
         for (const secret of c.notIn ?? []) assert.ok(!e.message.includes(secret), `the message shows no part of the key: ${e.message}`);
         return true;
       });

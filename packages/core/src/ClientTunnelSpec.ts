@@ -7,11 +7,24 @@ import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 /** FwMark wgkit sets for split tunnels and the kill switch, so WireGuard's own packets are told apart. */
 export const KILL_SWITCH_FWMARK = "0xca6c";
 
+/** Transport protocol of a published port. */
+export const Protocol = {
+  /** TCP. */
+  tcp: "tcp",
+  /** UDP. */
+  udp: "udp",
+} as const;
+/** "tcp" or "udp". */
+export type Protocol = (typeof Protocol)[keyof typeof Protocol];
+
 /** A port the tunnel container publishes for containers that share its network namespace. */
 export interface PublishedPort {
+  /** Port inside the container (integer, 1–65535). */
   internal: number;
+  /** Port on the Docker host (integer, 1–65535). Default: the same as `internal`. */
   external?: number;
-  protocol?: "tcp" | "udp";
+  /** Transport protocol. Default "tcp". */
+  protocol?: Protocol;
 }
 
 /** The image as a client of a WireGuard server or VPN provider. */
@@ -80,7 +93,7 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
     check(p !== null && typeof p === "object", f, "type", "must be { internal, external?, protocol? }");
     checkPort(p.internal, `${f}.internal`);
     if (p.external !== undefined) checkPort(p.external, `${f}.external`);
-    if (p.protocol !== undefined) check(p.protocol === "tcp" || p.protocol === "udp", `${f}.protocol`, "enum", 'must be "tcp" or "udp"');
+    if (p.protocol !== undefined) check(Object.values<string>(Protocol).includes(p.protocol), `${f}.protocol`, "enum", 'must be "tcp" or "udp"');
   });
   checkContainerOptions(spec);
   return conf;

@@ -19,7 +19,15 @@ export interface SiteSpec extends ContainerOptions {
   publishPort?: number;
 }
 
-export type SiteLinkMode = "routed" | "masquerade";
+/** How each site's LAN reaches the other site's LAN. */
+export const SiteLinkMode = {
+  /** LAN routers get a static route to the remote LANs via the WireGuard container (the `routes` output); source addresses are kept. */
+  routed: "routed",
+  /** Remote-LAN traffic is NATed to the WireGuard container's address; no route needed on the LAN routers. */
+  masquerade: "masquerade",
+} as const;
+/** "routed" or "masquerade". */
+export type SiteLinkMode = (typeof SiteLinkMode)[keyof typeof SiteLinkMode];
 
 export interface SiteLinkSpec {
   siteA: SiteSpec;
@@ -68,7 +76,7 @@ export function checkSiteLinkSpec(spec: Partial<SiteLinkSpec>, unknown: Readonly
   if (spec.siteA?.name !== undefined && spec.siteB?.name !== undefined) check(spec.siteA.name !== spec.siteB.name, "siteB.name", "duplicate-name", "both sites have the same name");
   const t = parseSubnet(spec.tunnelSubnet ?? DEFAULT_SITE_TUNNEL, "tunnelSubnet", 4);
   checkUsableSubnet(t.cidr, "tunnelSubnet");
-  if (spec.mode !== undefined) check(spec.mode === "routed" || spec.mode === "masquerade", "mode", "enum", 'must be "routed" or "masquerade"');
+  if (spec.mode !== undefined) check(Object.values<string>(SiteLinkMode).includes(spec.mode), "mode", "enum", 'must be "routed" or "masquerade"');
   if (spec.persistentKeepalive !== undefined) checkKeepalive(spec.persistentKeepalive, "persistentKeepalive");
   if (spec.mtu !== undefined) checkMtu(spec.mtu, "mtu");
   const known = (f: string) => !unknown.has(f) && !unknown.has(f.split(".")[0]);
@@ -104,7 +112,7 @@ export function buildSiteLink(spec: SiteLinkSpec, a: SiteKeys, b: SiteKeys, pres
   const t = parseSubnet(spec.tunnelSubnet ?? DEFAULT_SITE_TUNNEL, "tunnelSubnet", 4);
   const addressA = bigIntToIp(t.network + 1n, 4);
   const addressB = bigIntToIp(t.network + 2n, 4);
-  const masq = (spec.mode ?? "routed") === "masquerade";
+  const masq = (spec.mode ?? SiteLinkMode.routed) === SiteLinkMode.masquerade;
   const end = (me: SiteKeys, addr: string, other: SiteSpec, otherKey: string, otherAddr: string): WgQuickConf => {
     const i = emptyInterface();
     i.privateKey = me.privateKey;

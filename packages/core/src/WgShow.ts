@@ -60,9 +60,13 @@ export function statusCommand(iface: string): string {
 export interface PeerStatus {
   /** Whether the running interface has this peer (false for disabled peers). */
   present: boolean;
+  /** Latest handshake, unix seconds (integer; 0 = never). */
   latestHandshake: number;
+  /** Bytes received from the peer (integer). */
   rxBytes: number;
+  /** Bytes sent to the peer (integer). */
   txBytes: number;
+  /** The peer's current `host:port` as the server sees it ("" if none yet). */
   endpoint: string;
 }
 

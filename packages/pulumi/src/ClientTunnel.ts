@@ -8,6 +8,7 @@ import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
+import { naming } from "./ComponentError";
 import { publicKeyOutput } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -37,6 +38,10 @@ export interface ClientTunnelArgs extends ContainerArgs {
 
 export const CLIENT_TUNNEL_TYPE = "wgkit:index:ClientTunnel";
 
+/**
+ * A WireGuard client in a container (the linuxserver.io image in client mode) connected to a
+ * WireGuard server or VPN provider; other containers route through it with `networkMode`.
+ */
 export class ClientTunnel extends pulumi.ComponentResource {
   /** `container:<id>`: give this to other containers' `networkMode` to route them through the tunnel. */
   public readonly networkMode: pulumi.Output<string>;
@@ -44,29 +49,33 @@ export class ClientTunnel extends pulumi.ComponentResource {
   public readonly ports: pulumi.Output<PublishedPort[]>;
   /** This client's public key (derived from the conf). */
   public readonly publicKey: pulumi.Output<string>;
-  /** Tunnel addresses from the conf. */
+  /** Tunnel addresses from the conf (CIDR). */
   public readonly addresses: pulumi.Output<string[]>;
   /** The conf as written into the container (secret). */
   public readonly config: pulumi.Output<string>;
+  /** The WireGuard container (a Docker provider resource), e.g. for `dependsOn`. */
   public readonly container: docker.Container;
+  /** The step that installs the conf in the container and checks the tunnel is up (a Command provider resource). */
   public readonly install: command.local.Command;
 
   constructor(name: string, args: ClientTunnelArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    checkArgsObject(args, "args");
-    const { plain, unknown } = splitKnown(args);
-    checkContainerName(name, "name"); // the Docker container and volume are named after it
-    checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
-    checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+    naming(CLIENT_TUNNEL_TYPE, name, () => {
+      checkArgsObject(args, "args");
+      const { plain, unknown } = splitKnown(args);
+      checkContainerName(name, "name"); // the Docker container and volume are named after it
+      checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
+      checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+    });
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";
+    // Errors found once outputs resolve name the instance too, without the (maybe secret) value.
+    const checked = <T>(f: () => T): T => naming(CLIENT_TUNNEL_TYPE, name, () => { try { return f(); } catch (e) { throw withoutValue(e); } });
 
-    const model = pulumi.output(args).apply((a) => {
-      try { return buildClientConf(a as unknown as ClientTunnelSpec); } catch (e) { throw withoutValue(e); }
-    });
+    const model = pulumi.output(args).apply((a) => checked(() => buildClientConf(a as unknown as ClientTunnelSpec)));
     this.config = pulumi.secret(model.apply(renderWgQuick));
     // Secrecy: the public key is derived from the private key alone, so it is plain; the addresses
     // come from `config` alone and keep its secrecy (a user-secret conf gives secret addresses).
-    const supplied = pulumi.output(args.config).apply((c) => { try { return parseWgQuick(c, "config"); } catch (e) { throw withoutValue(e); } });
+    const supplied = pulumi.output(args.config).apply((c) => checked(() => parseWgQuick(c, "config")));
     this.publicKey = publicKeyOutput(supplied.apply((m) => publicKeyOf(m.interface.privateKey!)));
     this.addresses = supplied.apply((m) => m.interface.address);
 

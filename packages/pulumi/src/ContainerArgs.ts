@@ -2,9 +2,9 @@ import * as pulumi from "@pulumi/pulumi";
 
 /** How the WireGuard container runs; shared by WireGuardServer, ClientTunnel and each SiteLink site. */
 export interface ContainerArgs {
-  /** Owner uid of /config files (PUID). Default 1000. */
+  /** Owner uid of /config files (PUID; integer). Default 1000. */
   puid?: number;
-  /** Owner gid of /config files (PGID). Default 1000. */
+  /** Owner gid of /config files (PGID; integer). Default 1000. */
   pgid?: number;
   /** Time zone (TZ). Default Etc/UTC. */
   tz?: string;

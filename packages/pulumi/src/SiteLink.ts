@@ -10,6 +10,7 @@ import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
+import { naming } from "./ComponentError";
 import { publicUnlessInputsSecret } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -21,7 +22,7 @@ export interface SiteArgs extends ContainerArgs {
   lans: pulumi.Input<pulumi.Input<string>[]>;
   /** `host:port` where the other site reaches this one. At least one site needs it. Default: none (this site dials out). */
   endpoint?: pulumi.Input<string>;
-  /** UDP port published on this site's Docker host. Default 51820. */
+  /** UDP port published on this site's Docker host (integer, 1–65535). Default 51820. */
   publishPort?: number;
 }
 
@@ -35,20 +36,23 @@ export interface SiteLinkArgs {
   tunnelSubnet?: pulumi.Input<string>;
   /** "routed" (LAN routers get a static route; see `routes`) or "masquerade" (remote traffic NATed to the container). Default "routed". */
   mode?: pulumi.Input<SiteLinkMode>;
-  /** PersistentKeepalive on both ends. Default 25. */
+  /** PersistentKeepalive seconds on both ends (integer, 0–65535; 0 = off). Default 25. */
   persistentKeepalive?: pulumi.Input<number>;
-  /** Tunnel MTU. Default: wg-quick's choice. */
+  /** Tunnel MTU in bytes (integer, 1280–9000). Default: wg-quick's choice. */
   mtu?: pulumi.Input<number>;
-  /** Change to rotate both ends' keys and the preshared key. */
+  /** Change this value (any string, e.g. a date) to rotate both ends' keys and the preshared key. */
   rotation?: pulumi.Input<string>;
 }
 
 export const SITE_LINK_TYPE = "wgkit:index:SiteLink";
 
-/** What each end exposes. */
+/** What each end of a SiteLink exposes. */
 export interface SiteEnd {
+  /** The end's WireGuard container (a Docker provider resource), e.g. for `dependsOn`. */
   container: docker.Container;
+  /** The step that installs the end's conf and checks its tunnel is up (a Command provider resource). */
   install: command.local.Command;
+  /** The end's WireGuard public key. */
   publicKey: pulumi.Output<string>;
   /** The end's tunnel address. */
   address: pulumi.Output<string>;
@@ -60,24 +64,33 @@ export interface SiteEnd {
   config: pulumi.Output<string>;
 }
 
+/**
+ * Site-to-site link: one WireGuard container at each of two sites (each on its own Docker host),
+ * each routing the other site's LANs; keys and the preshared key are generated and kept in state.
+ */
 export class SiteLink extends pulumi.ComponentResource {
+  /** The first site's end: its public key, tunnel and LAN addresses, static routes, conf (secret). */
   public readonly siteA: SiteEnd;
+  /** The second site's end. */
   public readonly siteB: SiteEnd;
 
   constructor(name: string, args: SiteLinkArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    checkArgsObject(args, "args");
-    const { plain, unknown } = splitKnown(args);
-    checkContainerName(name, "name"); // the Docker containers and volumes are named after it
-    checkSiteLinkSpec(plain as Partial<SiteLinkSpec>, unknown);
-    for (const side of ["siteA", "siteB"] as const) checkConfigPathOnLocalEngine(plain[side]?.configPath, args[side].dockerHost, `${side}.configPath`);
+    naming(SITE_LINK_TYPE, name, () => {
+      checkArgsObject(args, "args");
+      const { plain, unknown } = splitKnown(args);
+      checkContainerName(name, "name"); // the Docker containers and volumes are named after it
+      checkSiteLinkSpec(plain as Partial<SiteLinkSpec>, unknown);
+      for (const side of ["siteA", "siteB"] as const) checkConfigPathOnLocalEngine(plain[side]?.configPath, args[side].dockerHost, `${side}.configPath`);
+    });
     super(SITE_LINK_TYPE, name, {}, opts);
 
     const keysA = keySeed(`${name}-${args.siteA.name}-key`, args.rotation, { parent: this });
     const keysB = keySeed(`${name}-${args.siteB.name}-key`, args.rotation, { parent: this });
     const built: pulumi.Output<BuiltSiteLink> = pulumi.all([pulumi.output(args), keysA.privateKey, keysA.publicKey, keysB.privateKey, keysB.publicKey, keysA.presharedKey])
-      .apply(([a, pa, ka, pb, kb, psk]) => {
+      .apply(([a, pa, ka, pb, kb, psk]) => naming(SITE_LINK_TYPE, name, () => {
+        // Named after the instance, without the (maybe secret) value.
         try { return buildSiteLink(a as unknown as SiteLinkSpec, { privateKey: pa, publicKey: ka }, { privateKey: pb, publicKey: kb }, psk); } catch (e) { throw withoutValue(e); }
-      });
+      }));
 
     const end = (side: "A" | "B", site: SiteArgs, other: SiteArgs, keys: ReturnType<typeof keySeed>): SiteEnd => {
       const cname = siteContainerName(name, site.name);

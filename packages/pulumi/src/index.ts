@@ -10,3 +10,5 @@ export * from "./SiteLink";
 export * from "./ContainerArgs";
 export * from "./Secrecy";
 export * from "./LocalHostPath";
+export * from "./ComponentError";
+export { Protocol, SiteLinkMode, WgKitError } from "@wgkit/core";
