@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgsObject, checkPeerSpec, PeerSpec } from "@wgkit/core";
+import { checkArgsObject, checkPeerSpec, PeerSpec, withoutValue } from "@wgkit/core";
+import { naming } from "./ComponentError";
 import { keySeed } from "./KeySeed";
 import { splitKnown } from "./known";
 import { serverPeerOutputs } from "./ServerPeerOutputs";
@@ -57,9 +58,11 @@ export class Peer extends pulumi.ComponentResource {
   public readonly nixos: pulumi.Output<string>;
 
   constructor(name: string, args: PeerArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    checkArgsObject(args, "args");
-    const { plain, unknown } = splitKnown(args);
-    checkPeerSpec(plain as Partial<PeerSpec>, unknown);
+    naming(PEER_TYPE, name, () => {
+      checkArgsObject(args, "args");
+      const { plain, unknown } = splitKnown(args);
+      checkPeerSpec(plain as Partial<PeerSpec>, unknown);
+    });
     super(PEER_TYPE, name, {}, opts);
 
     const deviceHeld = args.publicKey !== undefined;
@@ -80,6 +83,7 @@ export class Peer extends pulumi.ComponentResource {
       privateKey: deviceHeld ? pulumi.output(undefined) : keys.privateKey,
       presharedKey: keys.presharedKey,
       hasPresharedKey: true,
+      checked: (f) => naming(PEER_TYPE, name, () => { try { return f(); } catch (e) { throw withoutValue(e); } }),
     });
     this.presharedKey = keys.presharedKey;
     this.publicKey = out.publicKey;

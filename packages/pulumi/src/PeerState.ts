@@ -102,6 +102,8 @@ export function subnetTag(subnet: string): string {
 export function peerState(
   parent: pulumi.Resource,
   server: string,
+  /** Runs the ledger's checks (so that their errors name the component). */
+  named: <T>(f: () => T) => T,
   peers: readonly PeerStateRequest[],
   subnet: string,
   ledger: pulumi.Output<LedgerInput>,
@@ -145,17 +147,17 @@ export function peerState(
     let book: AddressLedger;
     let prev: Promise<void>;
     try {
-      book = new AddressLedger(input);
+      book = named(() => new AddressLedger(input));
       prev = Promise.resolve();
     } catch (e) {
       prev = Promise.reject(e);
     }
     for (const n of order) {
-      const cand = prev.then(() => book.candidate(n));
+      const cand = prev.then(() => named(() => book.candidate(n)));
       cand.then(candidates.get(n)!.resolve, candidates.get(n)!.reject);
-      prev = cand.then(() => remembered.get(n)!.promise).then((mem) => { book.commit(n, mem); });
+      prev = cand.then(() => remembered.get(n)!.promise).then((mem) => { named(() => book.commit(n, mem)); });
     }
-    prev.then(() => book.plan()).then(planned.resolve, planned.reject);
+    prev.then(() => named(() => book.plan())).then(planned.resolve, planned.reject);
     return planned.promise;
   });
 

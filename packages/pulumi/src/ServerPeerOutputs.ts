@@ -41,6 +41,8 @@ export interface ServerPeerOutputsInput {
   presharedKey: pulumi.Output<string | undefined>;
   /** Whether the peer has a preshared key (known from the args, so the NixOS snippet needs no key). */
   hasPresharedKey: boolean;
+  /** Runs validation of resolved values (errors named after the component, values not shown). */
+  checked: <T>(f: () => T) => T;
 }
 
 /** A valid key that stands in for the preshared key in the NixOS snippet, which only references key files. */
@@ -56,9 +58,9 @@ export function serverPeerOutputs(i: ServerPeerOutputsInput): ServerPeerOutputs 
     .apply(([serverPublicKey, endpoint, a, dns, allowedIps, persistentKeepalive, mtu, listenPort]) => ({
       serverPublicKey, endpoint, address: a.address, address6: a.address6, dns, allowedIps: allowedIps as string[] | undefined, persistentKeepalive, mtu, listenPort,
     }));
-  const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey]).apply(([s, priv, psk]) => renderWgQuick(buildPeer(s, priv, psk))));
+  const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey]).apply(([s, priv, psk]) => i.checked(() => renderWgQuick(buildPeer(s, priv, psk)))));
   // No private key in the model (the snippet names a key file); a stand-in for the preshared key's presence.
-  const nixos = pulumi.all([shape, i.interfaceName]).apply(([s, interfaceName]) => renderNixOS(buildPeer(s, undefined, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName }).text);
+  const nixos = pulumi.all([shape, i.interfaceName]).apply(([s, interfaceName]) => i.checked(() => renderNixOS(buildPeer(s, undefined, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName }).text));
   return {
     address: i.addresses.apply((a) => a.address),
     address6: i.addresses.apply((a) => a.address6),

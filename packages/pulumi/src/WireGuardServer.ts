@@ -3,11 +3,12 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
   buildServerConf, check, checkArgsObject, checkContainerName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
-  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError,
+  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError, withoutValue,
 } from "@wgkit/core";
 import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
+import { naming } from "./ComponentError";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 import { publicKeyOutput } from "./Secrecy";
 import { peerState } from "./PeerState";
@@ -121,16 +122,20 @@ export class WireGuardServer extends pulumi.ComponentResource {
   public readonly status: pulumi.Output<Record<string, PeerStatus>>;
 
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    checkArgsObject(args, "args");
-    check(args.peers === undefined || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
-      "peers", "plain-map", "must be a map of name → peer settings, not a list");
-    const { plain, unknown } = splitKnown(args);
-    if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
-    if (unknown.has("subnet")) throw new WgKitError("subnet", "plain", "must be known when the program runs (it names the peers' address memories)");
-    checkContainerName(name, "name"); // the Docker container and volume are named after it
-    checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
-    checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+    naming(SERVER_TYPE, name, () => {
+      checkArgsObject(args, "args");
+      check(args.peers === undefined || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
+        "peers", "plain-map", "must be a map of name → peer settings, not a list");
+      const { plain, unknown } = splitKnown(args);
+      if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
+      if (unknown.has("subnet")) throw new WgKitError("subnet", "plain", "must be known when the program runs (it names the peers' address memories)");
+      checkContainerName(name, "name"); // the Docker container and volume are named after it
+      checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
+      checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+    });
     super(SERVER_TYPE, name, {}, opts);
+    // Validation of values resolved later: named after this instance, no part of the value shown.
+    const checked = <T>(f: () => T): T => naming(SERVER_TYPE, name, () => { try { return f(); } catch (e) { throw withoutValue(e); } });
 
     const peerArgs = args.peers ?? {};
     const names = Object.keys(peerArgs);
@@ -148,7 +153,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
 
     // Keys and addresses: see PeerState.ts for the invariant and its failure modes.
     const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
-    const state = peerState(this, name, names.map((n) => ({ name: n, rotation: peerArgs[n].rotation, imported: imported(peerArgs[n]) })),
+    const state = peerState(this, name, (f) => naming(SERVER_TYPE, name, f), names.map((n) => ({ name: n, rotation: peerArgs[n].rotation, imported: imported(peerArgs[n]) })),
       (args.subnet as string | undefined) ?? DEFAULT_SUBNET, // plain: checked above
       pulumi.all([args.subnet, args.subnet6, pulumi.all(names.map((n) => pulumi.all([peerArgs[n].address, peerArgs[n].address6])))])
         .apply(([subnet, subnet6, pins]) => ({ subnet: subnet ?? DEFAULT_SUBNET, subnet6, peers: names.map((n, j) => ({ name: n, address: pins[j][0], address6: pins[j][1] })) })));
@@ -174,10 +179,10 @@ export class WireGuardServer extends pulumi.ComponentResource {
     }
 
     const material = pulumi.all(names.map((n) => pulumi.all([keys[n].publicKey, keys[n].presharedKey])));
-    this.config = pulumi.secret(pulumi.all([spec, server.privateKey, plan, material]).apply(([s, priv, pl, mat]) =>
+    this.config = pulumi.secret(pulumi.all([spec, server.privateKey, plan, material]).apply(([s, priv, pl, mat]) => checked(() =>
       renderWgQuick(buildServerConf(s, priv, pl, Object.fromEntries(names.map((n, j) => [n, {
         publicKey: mat[j][0], presharedKey: mat[j][1], addresses: pl.peers[n],
-      }]))))));
+      }])))))));
 
     this.peers = {};
     for (const n of names) {
@@ -194,6 +199,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
         mtu: p.mtu ?? args.mtu,
         ...keys[n],
         hasPresharedKey: !imported(p) || p.presharedKey !== undefined,
+        checked,
       });
     }
 
