@@ -79,3 +79,20 @@ describe("ComponentError: errors name their component instance", () => {
     assert.doesNotMatch((e as Error).message, /192\.168/);
   });
 });
+
+describe("ComponentError: WireGuardServer and Peer", () => {
+  it("two servers are told apart before any resource, and a pin on a remembered address names its server", async () => {
+    const { WireGuardServer, Peer } = await import("@wgkit/pulumi");
+    const m = useMocks(new RecordingMocks());
+    assert.throws(() => new WireGuardServer("home", { serverUrl: "vpn.example.com", peers: { laptop: { address: "10.9.9.9" } } }),
+      (e) => (named(e, 'WireGuardServer "home"', "peers.laptop.address", "outside-subnet"), true));
+    assert.throws(() => new Peer("phone", { serverPublicKey: srv.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13" }),
+      (e) => (named(e, 'Peer "phone"', "address", "ip-address"), true));
+    assert.equal(m.registrations.length, 0);
+    // A pin that collides with what another peer remembers is found once state is read.
+    const { runStep } = await import("../support/peerStateProgram");
+    const r1 = await runStep({}, { subnet: "10.13.13.0/24", peers: { a: {}, b: {} } });
+    const r2 = await runStep(r1.snapshot, { subnet: "10.13.13.0/24", peers: { a: {}, b: {}, c: { address: r1.peers!.a.address } } });
+    assert.match(r2.error!.message, /WireGuardServer "wg": peers\.c\.address: .* \[rule: pin-collision\]/);
+  });
+});
