@@ -67,7 +67,7 @@ const hook = (v: string, f: string) => {
  * addresses with their host prefix, endpoints formatted). Every string is
  * checked to be a single line, so nothing can add a line or a section.
  */
-export function normalizeWgQuick(conf: WgQuickConf, field = "conf"): WgQuickConf {
+export function normalizeWgQuick(conf: WgQuickConf, field = "conf", ownPublicKey?: string): WgQuickConf {
   const i = conf.interface;
   const f = `${field}.interface`;
   const out: WgInterface = {
@@ -89,7 +89,8 @@ export function normalizeWgQuick(conf: WgQuickConf, field = "conf"): WgQuickConf
   }
   const seen = new Set<string>();
   // The kernel silently ignores a peer whose key is the interface's own: refuse it here, not at install.
-  const own = out.privateKey !== undefined ? publicKeyOf(out.privateKey) : undefined; // once: X25519 is the costly part
+  // Once per conf (X25519 is the costly part); a caller that just derived it may pass it in.
+  const own = out.privateKey !== undefined ? (ownPublicKey ?? publicKeyOf(out.privateKey)) : undefined;
   if (own !== undefined) seen.add(own);
   const peers = checkEach(conf.peers, `${field}.peers`, (p, pf) => {
     checkKey(p.publicKey, `${pf}.publicKey`);
@@ -117,8 +118,8 @@ const list = (key: string, values: string[], out: string[]) => values.length && 
 const each = (key: string, values: string[], out: string[]) => values.forEach((v) => line(key, v, out));
 
 /** Renders a conf as wg-quick reads it. Validates first: bad models throw, never render. */
-export function renderWgQuick(model: WgQuickConf): string {
-  const conf = normalizeWgQuick(model);
+export function renderWgQuick(model: WgQuickConf, ownPublicKey?: string): string {
+  const conf = normalizeWgQuick(model, "conf", ownPublicKey);
   const i = conf.interface;
   const out: string[] = ["[Interface]"];
   line("PrivateKey", i.privateKey, out);

@@ -13,12 +13,17 @@ export interface SeedKeys {
 
 /** Private, public and preshared key from a 64-byte seed's base64 (bytes 0–31 → private key, 32–63 → PSK). */
 export function keysOfSeed(seed: random.RandomBytes): Omit<SeedKeys, "seed"> {
-  const bytes = seed.base64.apply((b) => Buffer.from(b, "base64"));
-  const privateKey = pulumi.secret(bytes.apply((b) => privateKeyFromSeed(b.subarray(0, 32))));
-  const presharedKey = pulumi.secret(bytes.apply((b) => presharedKeyFromSeed(b.subarray(32, 64).toString("base64"))));
-  // Derived purely from generated key material: the one place a secret is made plain.
-  const publicKey = pulumi.unsecret(privateKey.apply((k) => publicKeyOf(k)));
-  return { privateKey, publicKey, presharedKey };
+  const keys = seed.base64.apply((b) => {
+    const bytes = Buffer.from(b, "base64");
+    const privateKey = privateKeyFromSeed(bytes.subarray(0, 32));
+    return { privateKey, publicKey: publicKeyOf(privateKey), presharedKey: presharedKeyFromSeed(bytes.subarray(32, 64).toString("base64")) };
+  });
+  return {
+    privateKey: pulumi.secret(keys.apply((k) => k.privateKey)),
+    presharedKey: pulumi.secret(keys.apply((k) => k.presharedKey)),
+    // Derived purely from generated key material: the one place a secret is made plain.
+    publicKey: pulumi.unsecret(keys.apply((k) => k.publicKey)),
+  };
 }
 
 /**

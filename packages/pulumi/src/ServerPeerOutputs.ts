@@ -58,7 +58,8 @@ export function serverPeerOutputs(i: ServerPeerOutputsInput): ServerPeerOutputs 
     .apply(([serverPublicKey, endpoint, a, dns, allowedIps, persistentKeepalive, mtu, listenPort]) => ({
       serverPublicKey, endpoint, address: a.address, address6: a.address6, dns, allowedIps: allowedIps as string[] | undefined, persistentKeepalive, mtu, listenPort,
     }));
-  const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey]).apply(([s, priv, psk]) => i.checked(() => renderWgQuick(buildPeer(s, priv, psk)))));
+  const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey, i.publicKey])
+    .apply(([s, priv, psk, pub]) => i.checked(() => renderWgQuick(buildPeer(s, priv, psk), priv === undefined ? undefined : pub))));
   // No private key in the model (the snippet names a key file); a stand-in for the preshared key's presence.
   const nixos = pulumi.all([shape, i.interfaceName]).apply(([s, interfaceName]) => i.checked(() => renderNixOS(buildPeer(s, undefined, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName }).text));
   return {
