@@ -20,7 +20,7 @@ export interface ContainerOptions {
   image?: string;
   /** Host has the wireguard/iptables modules loaded: drop SYS_MODULE and the /lib/modules mount (default false). */
   hostModulesLoaded?: boolean;
-  /** Host kernel lacks WireGuard: pass /dev/net/tun so wg-quick falls back to userspace wireguard-go (default false). */
+  /** Host kernel lacks WireGuard: pass /dev/net/tun; the component runs the derived userspace image (wireguard-go and a tun-aware module gate, see UserspaceImage.ts). Default false. */
   userspace?: boolean;
   /** Host path for /config; default is a named volume. */
   configPath?: string;
