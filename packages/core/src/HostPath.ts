@@ -17,7 +17,7 @@ import { check } from "./WgKitError";
  *
  * Failure modes: a path that reaches a system tree through a symlink the user created on a REMOTE
  * Docker host cannot be seen at preview (only the well-known symlinks above are resolved there);
- * a symlink created after preview is not seen either. Both are documented in docs/security.md.
+ * a symlink created after preview is not seen either. Both are documented in the README's "Security" section.
  */
 
 /** Trees refused with everything under them. */
