@@ -106,7 +106,8 @@ describe("e2e infrastructure smoke test", function () {
       labels: [{ label: "org.wgkit.role", value: "smoke-server" }],
     }, { dependsOn: [seed] });
     const up = new command.local.Command("wg-up", {
-      create: pulumi.interpolate`for i in $(seq 50); do docker exec ${container.name} wg show wg0 public-key 2>/dev/null && exit 0; sleep 0.2; done; exit 1`,
+      // wg0 exists (wireguard-go) a moment before wg-quick sets its key: "(none)" until then.
+      create: pulumi.interpolate`for i in $(seq 50); do k=$(docker exec ${container.name} wg show wg0 public-key 2>/dev/null) && [ "$k" != "(none)" ] && echo "$k" && exit 0; sleep 0.2; done; exit 1`,
     });
 
     const [name, networkDatas, ports, publicKeyFromContainer] = await mocks.value(
