@@ -238,3 +238,32 @@ describe("Peer state: a stack made by wgkit 0.1 (a Peer component per server pee
     assert.ok(!Object.keys(r.snapshot).some((u) => u.includes("wgkit:index:Peer$")), "state moved to the new layout");
   });
 });
+
+describe("Peer state: IPv6 added later, and imported keys toggled", () => {
+  it("subnet6 added later: each peer's IPv6 address mirrors its IPv4 host number, stays put, and a pin on it is refused", async () => {
+    const r1 = await runStep({}, { subnet: "10.13.13.0/24", peers: { a: {}, b: {} } });
+    const r2 = runStepInNewProcess(r1.snapshot, { subnet: "10.13.13.0/24", subnet6: "fd42::/64", peers: { a: {}, b: {} } });
+    assert.equal(r2.peers!.a.address6, `fd42::${r1.peers!.a.address.split(".")[3]}`);
+    const r3 = await runStep(r2.snapshot, { subnet: "10.13.13.0/24", subnet6: "fd42::/64", peers: { a: {}, b: {}, c: { address6: r2.peers!.a.address6 } as never } });
+    assert.equal(r3.error?.field, "peers.c.address6", JSON.stringify(r3.error));
+    assert.equal(r3.error?.rule, "pin-collision");
+    const r4 = await runStep(r2.snapshot, { subnet: "10.13.13.0/24", subnet6: "fd42::/64", peers: { b: {}, d: {} } });
+    assert.equal(r4.peers!.b.address6, r2.peers!.b.address6, "removing a moves nobody's IPv6 address");
+    assert.notEqual(r4.peers!.d.address6, r2.peers!.b.address6);
+  });
+
+  it("importing keys for a peer and dropping the import again gives back its own generated keys", async () => {
+    const { generateKeyPair } = await import("@wgkit/core");
+    const imported = generateKeyPair();
+    const r1 = await runStep({}, { subnet: "10.13.13.0/24", peers: { a: {}, b: {} } });
+    const r2 = await runStep(r1.snapshot, { subnet: "10.13.13.0/24", peers: { a: { privateKey: imported.privateKey } as never, b: {} } });
+    assert.equal(r2.peers!.a.publicKey, imported.publicKey);
+    assert.equal(r2.peers!.a.address, r1.peers!.a.address, "the address is kept");
+    const r3 = await runStep(r2.snapshot, { subnet: "10.13.13.0/24", peers: { a: {}, b: {} } });
+    assert.equal(r3.peers!.a.publicKey, r1.peers!.a.publicKey, "the generated keys come back");
+    assert.equal(r3.peers!.a.presharedKey, r1.peers!.a.presharedKey);
+    const r4 = await runStep(r3.snapshot, { subnet: "10.13.13.0/24", peers: { a: { presharedKey: imported.publicKey } as never, b: {} } });
+    assert.equal(r4.error?.rule, "imported-keys", "a preshared key alone is refused");
+    assert.deepEqual(r4.snapshot, r3.snapshot, "…before anything is declared");
+  });
+});

@@ -15,12 +15,14 @@ import { isIp } from "./Validation";
  *   (unpinning returns the peer to it), so nobody else is placed there.
  * - A pin on an address another peer remembers is refused (`pin-collision`,
  *   naming the pin's field), whichever of the two is committed first.
- * - IPv6: the pin, else the remembered address6 when it lies in `subnet6`,
- *   else the IPv4 host number mirrored into `subnet6` (else the lowest free).
+ * - IPv6: the pin, else the remembered address6 when it lies in `subnet6`, else the IPv4 host
+ *   number mirrored into `subnet6` — as stable as the IPv4 address, so adding or changing
+ *   `subnet6` moves nobody twice; subnet6 must hold every host number of subnet.
  * - A remembered IPv4 address outside `subnet` (a memory from an earlier
  *   subnet) counts as no memory: the peer gets `candidate` (not remembered).
  * - Two memories on one address cannot come from wgkit's own placement; it is
- *   reported (`address-memory`) rather than silently resolved.
+ *   reported (`address-memory`) rather than silently resolved. Pinning one of the two peers
+ *   resolves it (a pinned peer's memory gives way).
  */
 export interface LedgerInput {
   subnet: string;
@@ -63,6 +65,7 @@ export class AddressLedger {
     this.field = input.field ?? "peers";
     this.v4 = family(parseSubnet(input.subnet, "subnet", 4));
     this.v6 = input.subnet6 !== undefined ? family(parseSubnet(input.subnet6, "subnet6", 6)) : undefined;
+    if (this.v6) checkSubnet6Size(this.v4.s, this.v6.s);
     this.order = input.peers.map((p) => p.name);
     for (const p of input.peers) {
       const pin: { v4?: bigint; v6?: bigint } = {};
@@ -90,10 +93,23 @@ export class AddressLedger {
     return f.cursor;
   }
 
-  private mirror(n4: bigint): bigint | undefined {
-    if (!this.v6) return undefined;
-    const m = this.v6.s.network + (n4 - this.v4.s.network);
-    return m > this.v6.first && m <= this.v6.last && !this.v6.owner.has(m) ? m : undefined;
+  /**
+   * The IPv4 host number in subnet6: every peer's IPv6 address unless pinned (or remembered
+   * otherwise by an older wgkit). It depends only on the peer's own IPv4 address, so it is as
+   * stable as that, whenever subnet6 is added or changed. A pin on another peer's mirror is
+   * refused like a pin on a remembered address.
+   */
+  private mirror(name: string, n4: bigint): bigint {
+    const f = this.v6!;
+    const m = f.s.network + (n4 - this.v4.s.network);
+    const other = f.owner.get(m);
+    if (other !== undefined && other !== name) {
+      const pinner = f.pinOf.get(m);
+      check(pinner === undefined, `${this.field}.${pinner}.address6`, "pin-collision",
+        `${bigIntToIp(m, 6)} is peer ${JSON.stringify(name)}'s IPv6 address (its IPv4 host number in subnet6); pin another address`);
+      check(false, `${this.field}.${name}.address6`, "address-memory", `${bigIntToIp(m, 6)} is also remembered by peer ${JSON.stringify(other)}; pin an address6 for ${name}`);
+    }
+    return m;
   }
 
   /** What `name` gets if it has no memory yet: its pins, else the lowest free addresses. */
@@ -101,7 +117,7 @@ export class AddressLedger {
     const pin = this.pins.get(name) ?? {};
     const n4 = pin.v4 ?? this.lowestFree(this.v4, this.field);
     const out: PeerAddresses = { address: bigIntToIp(n4, 4) };
-    if (this.v6) out.address6 = bigIntToIp(pin.v6 ?? this.mirror(n4) ?? this.lowestFree(this.v6, this.field), 6);
+    if (this.v6) out.address6 = bigIntToIp(pin.v6 ?? this.mirror(name, n4), 6);
     return out;
   }
 
@@ -117,7 +133,7 @@ export class AddressLedger {
     if (this.v6) {
       const m6 = this.remembered(this.v6, remembered?.address6);
       if (m6 !== undefined) this.hold(this.v6, name, m6, "address6");
-      const n6 = pin.v6 ?? m6 ?? this.take(this.v6, name, this.mirror(n4) ?? this.lowestFree(this.v6, this.field));
+      const n6 = pin.v6 ?? m6 ?? this.take(this.v6, name, this.mirror(name, n4));
       out.address6 = bigIntToIp(n6, 6);
     }
     this.placed.set(name, out);
@@ -141,8 +157,14 @@ export class AddressLedger {
     const pinner = f.pinOf.get(n);
     check(pinner === undefined, `${this.field}.${pinner}.${key}`, "pin-collision",
       `${ip} is remembered by peer ${JSON.stringify(name)}; pin another address (or remove ${JSON.stringify(name)} first)`);
-    check(false, `${this.field}.${name}.${key}`, other === "" ? "server-address" : "address-memory",
-      `remembered address ${ip} is also ${other === "" ? "the server's address" : `remembered by peer ${JSON.stringify(other)}`}; pin an address for ${name}`);
+    check(other !== "", `${this.field}.${name}.${key}`, "server-address", `remembered address ${ip} is the server's address; pin an address for ${name}`);
+    // Two memories on one address (see the failure modes): a pinned peer does not use its memory,
+    // so its memory gives way — pinning either peer is the way out.
+    const pinned = (who: string) => { const p = this.pins.get(who) ?? {}; return (key === "address" ? p.v4 : p.v6) !== undefined; };
+    if (pinned(name)) return;
+    if (pinned(other)) { f.owner.set(n, name); return; }
+    check(false, `${this.field}.${name}.${key}`, "address-memory",
+      `remembered address ${ip} is also remembered by peer ${JSON.stringify(other)}; pin an address for ${name} or ${other}`);
   }
 
   /** The plan once every peer is committed (peers in the order they were declared). */
@@ -181,4 +203,12 @@ export function placementOrder(peers: readonly { name: string; stamp: string; is
 /** A creation stamp for state created now: sortable time, then randomness (unique per construction). */
 export function creationStamp(now: number, random: string): string {
   return `${String(Math.floor(now)).padStart(13, "0")}.${random}`;
+}
+
+/** subnet6 must hold every IPv4 host number of subnet (each peer's IPv6 address mirrors its IPv4 one). */
+export function checkSubnet6Size(s4: Subnet, s6: Subnet): void {
+  const hosts4 = 1n << BigInt(32 - s4.prefix);
+  const hosts6 = 1n << BigInt(128 - s6.prefix);
+  check(hosts6 >= hosts4, "subnet6", "subnet6-too-small",
+    `${s6.cidr} is smaller than ${s4.cidr}: each peer's IPv6 address mirrors its IPv4 host number, so use /${128 - (32 - s4.prefix)} or shorter`);
 }

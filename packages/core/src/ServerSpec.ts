@@ -2,6 +2,7 @@ import { check } from "./WgKitError";
 import { checkKey, publicKeyOf } from "./Key";
 import { parseAllowedIps, parseSubnetList, checkNoOverlap } from "./AllowedIPs";
 import { AddressPlan, parseSubnet, PeerAddresses, planAddresses } from "./AddressPlan";
+import { checkSubnet6Size } from "./AddressLedger";
 import {
   checkDnsEntry, checkEach, checkUsableSubnet, checkHost, checkIntRange, checkKeepalive, checkMtu, checkName, checkPort, checkSingleLine,
 } from "./Validation";
@@ -67,6 +68,7 @@ export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<
   const s6 = has("subnet6") ? parseSubnet(spec.subnet6!, "subnet6", 6) : undefined;
   if (has("subnet")) checkUsableSubnet(s4!.cidr, "subnet");
   if (s6) checkUsableSubnet(s6.cidr, "subnet6");
+  if (s4 && s6) checkSubnet6Size(s4, s6);
   if (has("dns")) checkDnsList(spec.dns!, "dns");
   if (has("allowedIps")) parseAllowedIps(spec.allowedIps, "allowedIps");
   if (has("mtu")) checkMtu(spec.mtu!, "mtu");

@@ -10,7 +10,8 @@
  *
  * MECHANISM. Two custom resources per peer, both `random.RandomBytes` (no dynamic provider):
  *  - the key seed `<server>-<peer>-keys` — 64 bytes: 32 clamp into the private key, 32 are the
- *    preshared key (1 byte when the keys are imported: then it only carries the stamp);
+ *    preshared key (a peer with imported keys keeps its seed unused, so that dropping the
+ *    import later gives back the same generated keys);
  *    keepers `{ rotation, createdIn }`. A `rotation` change replaces it (new keys). `createdIn`
  *    is ignored after creation (ignoreChanges), so it remembers WHEN the seed was created: a
  *    stamp `<epoch ms>.<uuid>` made fresh by each construction of the component. After
@@ -19,7 +20,7 @@
  *    stamp, so a rotated peer keeps its age.
  *  - the address memory `<server>-<peer>-address-<subnet>` — 1 byte, keepers
  *    `{ address, address6 }` wholly ignored after creation: it holds the address it was created
- *    with, forever. Its name carries the subnet, so a subnet change creates fresh memories
+ *    with, forever (address6 is informational; see IPv6 below). Its name carries the subnet, so a subnet change creates fresh memories
  *    (every peer re-addressed once) which then stay.
  * Memories are registered ONE AFTER ANOTHER in placement order (core `placementOrder`: older
  * seeds first, newcomers last, ties by name); each memory's input is core
@@ -40,6 +41,13 @@
  *    next time the seed is "old", so the peer is placed by its seed's age — after every peer
  *    created before it, whose memories it therefore avoids; a peer created later cannot hold a
  *    memory yet (its memory would have been registered after this one, in the same chain).
+ *  - An update interrupted in its delete phase after a peer was removed can leave that peer's
+ *    memory without its seed; if the same name is added again later it inherits that stale
+ *    memory, which may now be another peer's address. The ledger then fails with
+ *    `address-memory` naming the peer: pin it (a pinned peer's memory gives way), or delete the
+ *    stale memory from state (`pulumi state delete <its URN>`).
+ *  - IPv6 has no memory of its own: a peer's IPv6 address mirrors its IPv4 host number into
+ *    `subnet6` (unless pinned), so it is exactly as stable as the IPv4 address.
  *  - Clocks: ages compare wall-clock stamps. A runner whose clock is behind an earlier runner's
  *    by more than the time between two updates, combined with an interrupted update, could
  *    order two peers against their creation; the ledger then finds two memories on one address
@@ -65,7 +73,7 @@ export interface PeerStateRequest {
   name: string;
   /** Rotation token: a change replaces the key seed. */
   rotation: pulumi.Input<string> | undefined;
-  /** The keys come from the program (imported): the seed only carries the stamp. */
+  /** The keys come from the program (imported): the seed's bytes are not used. */
   imported: boolean;
 }
 
@@ -118,7 +126,9 @@ export function peerState(
 
   for (const p of peers) {
     seeds[p.name] = new random.RandomBytes(`${server}-${p.name}-keys`, {
-      length: p.imported ? 1 : 64,
+      // Always 64 bytes: a change of length would replace the seed (new bytes), so toggling
+      // imported keys on and off must not touch it. Imported peers simply do not use the bytes.
+      length: 64,
       keepers: { rotation: pulumi.output(p.rotation ?? ""), createdIn: stamp },
     }, {
       parent,

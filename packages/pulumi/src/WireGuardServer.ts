@@ -129,6 +129,12 @@ export class WireGuardServer extends pulumi.ComponentResource {
       const { plain, unknown } = splitKnown(args);
       if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
       if (unknown.has("subnet")) throw new WgKitError("subnet", "plain", "must be known when the program runs (it names the peers' address memories)");
+      // Structural, so it holds for Output-valued keys too: an imported preshared key belongs to a
+      // peer whose own key is imported (privateKey) or held by the device (publicKey).
+      for (const [n, p] of Object.entries(args.peers ?? {})) {
+        check(p === null || typeof p !== "object" || p.presharedKey === undefined || p.privateKey !== undefined || p.publicKey !== undefined,
+          `peers.${n}.presharedKey`, "imported-keys", "an imported presharedKey comes with the peer's privateKey (or its device-held publicKey)");
+      }
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");

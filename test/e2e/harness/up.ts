@@ -147,10 +147,43 @@ async function down(forget: boolean): Promise<void> {
   }
 }
 
+/**
+ * The engine that holds this stack's state. The two keep separate state, so switching would give
+ * every device new keys: the first `up` records its engine and later runs refuse to switch.
+ */
+const engineFile = path.join(stateDir, "engine");
+function engineOf(): "pulumi" | "harness" {
+  const recorded = fs.existsSync(engineFile) ? fs.readFileSync(engineFile, "utf8").trim() : undefined;
+  const now = pulumiCli() ? "pulumi" : "harness";
+  if (recorded && recorded !== now) {
+    throw new Error(`this stack's state is kept by the ${recorded === "pulumi" ? "Pulumi CLI" : "harness"}, but the ${now === "pulumi" ? "Pulumi CLI" : "harness"} would run now ` +
+      `(switching would give every device new keys). Set WGKIT_ENGINE=${recorded === "harness" ? "harness" : "pulumi (and put pulumi on PATH)"}, or \`npm run down -- --forget\` first.`);
+  }
+  if (!recorded) { ensureStateDir(); writePrivate(engineFile, `${now}\n`); }
+  return now;
+}
+
+/** `down` with the Pulumi CLI: only a full destroy is offered (it deletes the keys with the rest). */
+function downWithPulumi(forget: boolean): void {
+  if (!forget) {
+    throw new Error("with the Pulumi CLI, `npm run down` keeps nothing back: use `npm run down -- --forget` (pulumi destroy: keys are deleted too), " +
+      "or `pulumi destroy --target <urn>` for the container alone");
+  }
+  const env = { ...process.env, PULUMI_BACKEND_URL: `file://${path.join(stateDir, "pulumi")}`, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "" };
+  for (const args of [["destroy", "--yes", "--non-interactive", "--skip-preview", "--stack", "dev"], ["stack", "rm", "dev", "--yes", "--non-interactive"]]) {
+    const r = spawnSync("pulumi", args, { cwd: root, env, stdio: "inherit" });
+    if (r.status !== 0) throw new Error(`pulumi ${args[0]} failed: the state is kept`);
+  }
+  fs.rmSync(stateDir, { recursive: true, force: true });
+  fs.rmSync(outDir, { recursive: true, force: true });
+}
+
 async function main(): Promise<void> {
-  if (process.argv[2] === "down") return down(process.argv.includes("--forget") || process.env.WGKIT_FORGET === "1");
+  const forget = process.argv.includes("--forget") || process.env.WGKIT_FORGET === "1";
+  const engine = engineOf();
+  if (process.argv[2] === "down") return engine === "pulumi" ? downWithPulumi(forget) : down(forget);
   const cli = pulumiCli();
-  if (cli) upWithPulumi(cli);
+  if (engine === "pulumi" && cli) upWithPulumi(cli);
   else await upWithHarness();
 }
 
