@@ -73,12 +73,10 @@ export interface PeerStateRequest {
   name: string;
   /** Rotation token: a change replaces the key seed. */
   rotation: pulumi.Input<string> | undefined;
-  /** The keys come from the program (imported): the seed's bytes are not used. */
-  imported: boolean;
 }
 
 export interface PeerState {
-  /** Per peer: the key seed (64 random bytes, or 1 for imported keys). */
+  /** Per peer: the key seed (64 random bytes; unused while the peer's keys are imported). */
   seeds: Record<string, random.RandomBytes>;
   /** Per peer: the address memory. */
   memories: Record<string, random.RandomBytes>;

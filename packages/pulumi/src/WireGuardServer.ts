@@ -159,7 +159,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
 
     // Keys and addresses: see PeerState.ts for the invariant and its failure modes.
     const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
-    const state = peerState(this, name, (f) => naming(SERVER_TYPE, name, f), names.map((n) => ({ name: n, rotation: peerArgs[n].rotation, imported: imported(peerArgs[n]) })),
+    const state = peerState(this, name, (f) => naming(SERVER_TYPE, name, f), names.map((n) => ({ name: n, rotation: peerArgs[n].rotation })),
       (args.subnet as string | undefined) ?? DEFAULT_SUBNET, // plain: checked above
       pulumi.all([args.subnet, args.subnet6, pulumi.all(names.map((n) => pulumi.all([peerArgs[n].address, peerArgs[n].address6])))])
         .apply(([subnet, subnet6, pins]) => ({ subnet: subnet ?? DEFAULT_SUBNET, subnet6, peers: names.map((n, j) => ({ name: n, address: pins[j][0], address6: pins[j][1] })) })));
