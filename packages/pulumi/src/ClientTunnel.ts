@@ -2,13 +2,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildClientConf, checkArgsObject, checkClientTunnelSpec, checkContainerName, ClientTunnelSpec, parseWgQuick, PublishedPort, publicKeyOf, renderWgQuick, withoutValue,
+  buildClientConf, checkArgsObject, checkClientTunnelSpec, checkContainerName, ClientTunnelSpec, parseWgQuick, PublishedPort, publicKeyOf, renderWgQuick,
 } from "@wgkit/core";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
-import { naming } from "./ComponentError";
+import { naming, namingResolved } from "./ComponentError";
 import { publicKeyOutput } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -69,7 +69,7 @@ export class ClientTunnel extends pulumi.ComponentResource {
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";
     // Errors found once outputs resolve name the instance too, without the (maybe secret) value.
-    const checked = <T>(f: () => T): T => naming(CLIENT_TUNNEL_TYPE, name, () => { try { return f(); } catch (e) { throw withoutValue(e); } });
+    const checked = namingResolved(CLIENT_TUNNEL_TYPE, name);
 
     const model = pulumi.output(args).apply((a) => checked(() => buildClientConf(a as unknown as ClientTunnelSpec)));
     this.config = pulumi.secret(model.apply(renderWgQuick));

@@ -9,7 +9,7 @@
  * Failure mode: the name is shown as `JSON.stringify` gives it, so a hostile resource name
  * cannot add a line to the message.
  */
-import { WgKitError } from "@wgkit/core";
+import { WgKitError, withoutValue } from "@wgkit/core";
 
 export class ComponentError extends WgKitError {
   /** The component instance, e.g. `WireGuardServer "home"`. */
@@ -35,4 +35,18 @@ export function naming<T>(typeToken: string, name: string, fn: () => T): T {
     if (e instanceof WgKitError && !(e instanceof ComponentError)) throw new ComponentError(componentLabel(typeToken, name), e);
     throw e;
   }
+}
+
+/**
+ * `naming` for validation of values resolved later (Outputs, possibly secret): the error names
+ * the instance, field and rule, and shows no part of the value.
+ */
+export function namingResolved(typeToken: string, name: string): <T>(fn: () => T) => T {
+  return (fn) => naming(typeToken, name, () => {
+    try {
+      return fn();
+    } catch (e) {
+      throw withoutValue(e);
+    }
+  });
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { checkArgsObject, checkPeerSpec, PeerSpec, withoutValue } from "@wgkit/core";
-import { naming } from "./ComponentError";
+import { checkArgsObject, checkPeerSpec, PeerSpec } from "@wgkit/core";
+import { naming, namingResolved } from "./ComponentError";
 import { keySeed } from "./KeySeed";
 import { splitKnown } from "./known";
 import { serverPeerOutputs } from "./ServerPeerOutputs";
@@ -83,7 +83,7 @@ export class Peer extends pulumi.ComponentResource {
       privateKey: deviceHeld ? pulumi.output(undefined) : keys.privateKey,
       presharedKey: keys.presharedKey,
       hasPresharedKey: true,
-      checked: (f) => naming(PEER_TYPE, name, () => { try { return f(); } catch (e) { throw withoutValue(e); } }),
+      checked: namingResolved(PEER_TYPE, name),
     });
     this.presharedKey = keys.presharedKey;
     this.publicKey = out.publicKey;

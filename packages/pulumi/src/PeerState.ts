@@ -78,8 +78,6 @@ export interface PeerStateRequest {
 export interface PeerState {
   /** Per peer: the key seed (64 random bytes; unused while the peer's keys are imported). */
   seeds: Record<string, random.RandomBytes>;
-  /** Per peer: the address memory. */
-  memories: Record<string, random.RandomBytes>;
   /** Every peer's addresses and the server's; carries no resource dependencies (O(N) to consume). */
   plan: pulumi.Output<AddressPlan>;
 }
@@ -117,7 +115,6 @@ export function peerState(
   const stamp = creationStamp(Date.now(), crypto.randomUUID());
   const tag = subnetTag(subnet);
   const seeds: Record<string, random.RandomBytes> = {};
-  const memories: Record<string, random.RandomBytes> = {};
   // URNs of the 0.1 layout, formed as pulumi.createUrn does (`<parent's type chain>$<type>::<name>`),
   // from one Output for all peers rather than two createUrn chains per peer.
   const legacy = parent.urn.apply((u) => `${u.substring(0, u.lastIndexOf("::"))}$${LEGACY_PEER}$${RANDOM_BYTES}::${server}-`);
@@ -180,7 +177,6 @@ export function peerState(
       aliases: [legacy.apply((l) => `${l}${p.name}-address`)],
     });
     m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
-    memories[p.name] = m;
   }
-  return { seeds, memories, plan };
+  return { seeds, plan };
 }

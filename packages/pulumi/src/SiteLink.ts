@@ -3,14 +3,14 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
   buildSiteLink, BuiltSiteLink, checkArgsObject, checkContainerName, checkSiteLinkSpec, CONTAINER_PORT, renderWgQuick, siteContainerName,
-  SiteLinkMode, SiteLinkSpec, staticRoute, withoutValue,
+  SiteLinkMode, SiteLinkSpec, staticRoute,
 } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
-import { naming } from "./ComponentError";
+import { naming, namingResolved } from "./ComponentError";
 import { publicUnlessInputsSecret } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -87,10 +87,8 @@ export class SiteLink extends pulumi.ComponentResource {
     const keysA = keySeed(`${name}-${args.siteA.name}-key`, args.rotation, { parent: this });
     const keysB = keySeed(`${name}-${args.siteB.name}-key`, args.rotation, { parent: this });
     const built: pulumi.Output<BuiltSiteLink> = pulumi.all([pulumi.output(args), keysA.privateKey, keysA.publicKey, keysB.privateKey, keysB.publicKey, keysA.presharedKey])
-      .apply(([a, pa, ka, pb, kb, psk]) => naming(SITE_LINK_TYPE, name, () => {
-        // Named after the instance, without the (maybe secret) value.
-        try { return buildSiteLink(a as unknown as SiteLinkSpec, { privateKey: pa, publicKey: ka }, { privateKey: pb, publicKey: kb }, psk); } catch (e) { throw withoutValue(e); }
-      }));
+      .apply(([a, pa, ka, pb, kb, psk]) => namingResolved(SITE_LINK_TYPE, name)(() =>
+        buildSiteLink(a as unknown as SiteLinkSpec, { privateKey: pa, publicKey: ka }, { privateKey: pb, publicKey: kb }, psk)));
 
     const end = (side: "A" | "B", site: SiteArgs, other: SiteArgs, keys: ReturnType<typeof keySeed>): SiteEnd => {
       const cname = siteContainerName(name, site.name);

@@ -3,12 +3,12 @@ import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
   buildServerConf, check, checkArgsObject, checkContainerName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
-  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError, withoutValue,
+  renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
 import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { splitKnown, topLevel } from "./known";
-import { naming } from "./ComponentError";
+import { naming, namingResolved } from "./ComponentError";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 import { publicKeyOutput } from "./Secrecy";
 import { peerState } from "./PeerState";
@@ -141,7 +141,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
     });
     super(SERVER_TYPE, name, {}, opts);
     // Validation of values resolved later: named after this instance, no part of the value shown.
-    const checked = <T>(f: () => T): T => naming(SERVER_TYPE, name, () => { try { return f(); } catch (e) { throw withoutValue(e); } });
+    const checked = namingResolved(SERVER_TYPE, name);
 
     const peerArgs = args.peers ?? {};
     const names = Object.keys(peerArgs);
