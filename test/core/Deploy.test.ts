@@ -62,13 +62,17 @@ describe("Deploy: the conf seed and install scripts", function () {
     return { ...r, ms: Date.now() - t0, calls };
   };
 
-  it("digests: peers change only the peers digest; the interface section and routed LANs change the fingerprint", () => {
+  it("digests: peers and routed LANs change only the peers digest and the live routes; the interface section changes the fingerprint", () => {
     const other = generateKeyPair();
     const more = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }, { publicKey: other.publicKey, address: "10.13.13.3" }] }));
     assert.equal(more.fingerprint, digests.fingerprint, "a peer inside the subnet is applied live");
     assert.notEqual(more.peersDigest, digests.peersDigest);
     const lan = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2", serverAllowedIps: ["192.168.7.0/24"] }] }));
-    assert.notEqual(lan.fingerprint, digests.fingerprint, "a routed LAN needs wg-quick's route: restart");
+    assert.equal(lan.fingerprint, digests.fingerprint, "a routed LAN (a spoke) is routed live: no restart");
+    assert.deepEqual(lan.liveRoutes, ["192.168.7.0/24"]);
+    const table = deployDigests(peerConf({ privateKey: peer.privateKey, address: "10.13.13.2", serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820", allowedIps: ["10.0.0.0/8"] }));
+    assert.deepEqual(table.liveRoutes, ["10.0.0.0/8"], "a split client's routes are live too");
+    assert.equal(deployDigests(peerConf({ privateKey: peer.privateKey, address: "10.13.13.2", serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820" })).liveRoutes, undefined, "a default route is policy routing: part of the fingerprint");
     const mtu = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", mtu: 1380, peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }] }));
     assert.notEqual(mtu.fingerprint, digests.fingerprint);
     const client = deployDigests(peerConf({ privateKey: peer.privateKey, address: "10.13.13.2", serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820" }));
@@ -151,6 +155,41 @@ describe("Deploy: the conf seed and install scripts", function () {
     const r = run(seed);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.calls, /^run --rm -i --network none --entrypoint sh -v wg-config:\/config img -c umask 077/m);
+  });
+
+  it("install with a hub: files by quoted heredoc, the firewall applied before peers change, routes converged live, the health expectation written; valid sh", () => {
+    const lanModel = serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", firewall: true, peers: [{ publicKey: peer.publicKey, address: "10.13.13.2", serverAllowedIps: ["192.168.7.0/24"] }] });
+    const d = deployDigests(lanModel);
+    const hubScript = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests: d, timeoutSeconds: 3,
+      hub: { firewall4: "*filter\n:WGKIT-FWD - [0:0]\nCOMMIT\n", hosts: "10.13.13.2 a.wg.internal\n" } });
+    assert.equal(spawnSync("sh", ["-n", "-c", hubScript]).status, 0);
+    const r = run(hubScript, { FAKE_DIGEST: d.peersDigest });
+    assert.equal(r.status, 0, r.stderr);
+    const calls = r.calls.split("\n");
+    const fw = calls.findIndex((l) => l.includes("iptables-restore --noflush /config/wg_confs/.wg0.fw4"));
+    const sync = calls.findIndex((l) => l.includes("wg syncconf") || l.includes("wg-quick up"));
+    assert.ok(fw >= 0 && sync > fw, "rules in place before peers change");
+    assert.ok(calls.some((l) => l.includes("ip -4 route replace 192.168.7.0/24 dev wg0")), "the spoke's LAN routed live");
+    assert.match(hubScript, /<<'WGKIT_EOF' [^\n]*\n\*filter\n/);
+    assert.ok(hubScript.includes(`echo "${server.publicKey} ${d.peersDigest}"`), "the health check's expectation");
+    assert.throws(() => applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, digests: d, hub: { hosts: "x\nWGKIT_EOF\nreboot\n" } }), (e: WgKitError) => e.rule === "internal");
+  });
+
+  it("seed with a hub: a fail-closed firewall and wgkit's Corefile, only when absent; valid sh", () => {
+    const seed = seedScript("wg0", digests, { firewall: true, firewall6: true, corefile: true });
+    assert.equal(run(seed).status, 0);
+    const payload = /-c '([^']*)'/.exec(seed)![1];
+    const dir = tmpDir();
+    const root = path.join(dir, "config");
+    fs.mkdirSync(path.join(root, "coredns"), { recursive: true });
+    fs.writeFileSync(path.join(root, "coredns", "Corefile"), "mine\n");
+    const r = spawnSync("sh", ["-c", payload.split("/config").join(root).replace(/chown "[^"]*" /g, "true ")], { input: "[Interface]\n", encoding: "utf8" });
+    assert.equal(r.status, 0, r.stderr);
+    const fw4 = fs.readFileSync(path.join(root, "wg_confs", ".wg0.fw4"), "utf8");
+    assert.match(fw4, /-A WGKIT-FWD -j DROP\n/);
+    assert.ok(fs.existsSync(path.join(root, "wg_confs", ".wg0.fw6")));
+    assert.equal(fs.readFileSync(path.join(root, "coredns", "Corefile"), "utf8"), "mine\n", "a Corefile already there is kept");
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("refuses values that would break out of the scripts", () => {

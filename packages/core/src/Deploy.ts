@@ -6,6 +6,8 @@ import { CONF_DIR } from "./ContainerSpec";
 import { normalizeWgQuick, renderWgQuick, WgQuickConf } from "./WgQuick";
 import { cidrsOverlap, parseCidr } from "./AllowedIPs";
 import { MODULE_GATE_LINE, USERSPACE_GATE_LINE } from "./UserspaceImage";
+import { FIREWALL_FILES, firewallApply, renderFirewall } from "./Firewall";
+import { COREFILE, HOSTS_FILE } from "./PeerNames";
 
 /**
  * What decides how a new conf reaches a running interface. `wg syncconf`
@@ -14,12 +16,20 @@ import { MODULE_GATE_LINE, USERSPACE_GATE_LINE } from "./UserspaceImage";
  * wg-quick adds for AllowedIPs outside the interface's own subnets. The
  * fingerprint covers exactly those; when it changes the interface is
  * restarted, otherwise peers are synced live.
+ *
+ * Routes are applied live (`liveRoutes`, `ip route replace`/`del` in the main
+ * table, as wg-quick adds them) when wg-quick would put them there: no `Table`
+ * (or `auto`) and no default route (/0) among the AllowedIPs, which wg-quick
+ * turns into policy routing. Then the fingerprint does not cover them and a
+ * LAN routed to a peer (a spoke) is added or removed without a restart.
  */
 export interface DeployDigests {
-  /** sha256 of the [Interface] section without its PrivateKey, plus the routed AllowedIPs not inside the interface's subnets. */
+  /** sha256 of the [Interface] section without its PrivateKey, plus the routed AllowedIPs not inside the interface's subnets (unless they are applied live). */
   fingerprint: string;
   /** sha256 of the sorted peer public keys, one per line: what `wg show <iface> peers` must list. */
   peersDigest: string;
+  /** The routed AllowedIPs the install step converges the main table to, live; undefined when they are part of the fingerprint. */
+  liveRoutes?: string[];
 }
 
 const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
@@ -36,7 +46,13 @@ export function deployDigests(model: WgQuickConf): DeployDigests {
   // offline verifier for the key. A key change alone is applied live (`wg syncconf` sets PrivateKey).
   const iface = renderWgQuick({ interface: conf.interface, peers: [] }).split("\n").filter((l) => !/^PrivateKey\s*=/.test(l)).join("\n");
   const keys = conf.peers.map((p) => p.publicKey).sort();
-  return { fingerprint: sha256(`${iface}\nroutes=${routes.join(",")}`), peersDigest: sha256(keys.map((k) => `${k}\n`).join("")) };
+  const live = (conf.interface.table === undefined || conf.interface.table === "auto") && !routes.some((r) => r.endsWith("/0"));
+  // Live: the same fingerprint as a conf without routed LANs had before, so no restart at all.
+  return {
+    fingerprint: sha256(`${iface}\nroutes=${live ? "" : routes.join(",")}`),
+    peersDigest: sha256(keys.map((k) => `${k}\n`).join("")),
+    ...(live ? { liveRoutes: routes } : {}),
+  };
 }
 
 export interface ApplyScriptInput {
@@ -50,8 +66,48 @@ export interface ApplyScriptInput {
   digests: DeployDigests;
   /** Seconds to wait for the interface (default 60). */
   timeoutSeconds?: number;
+  /** A hub's live parts (Hub.ts): firewall payloads and the peers' hosts file, written and applied without a restart. */
+  hub?: HubFiles;
 }
 
+/** What the install step writes for a hub besides the conf. */
+export interface HubFiles {
+  firewall4?: string;
+  firewall6?: string;
+  hosts?: string;
+}
+
+/** Where the install step records what the health check expects: "<public key> <peers digest>". */
+export const expectFile = (iface: string) => `${CONF_DIR}/.${iface}.expect`;
+
+/**
+ * The container's health check (fixed text, so the container's inputs never change with peers):
+ * healthy only when the interface is up with the public key and exactly the peers the last
+ * install declared (expectFile). No file yet (before the first install): unhealthy.
+ */
+export function healthCheckCommand(iface: string): string {
+  checkInterfaceName(iface, "interfaceName");
+  return `ip link show ${iface} up | grep -q UP && [ "$(wg show ${iface} public-key) $(wg show ${iface} peers | sort | sha256sum | cut -c1-64)" = "$(cat ${expectFile(iface)})" ]`;
+}
+
+const HEREDOC = "WGKIT_EOF";
+
+/** Shell writing `content` atomically to `file` inside the container (content via a quoted heredoc, never interpreted). */
+function writeFileStep(file: string, content: string, what: string): string {
+  check(!content.split("\n").includes(HEREDOC) && !content.includes("'"), "content", "internal", "content would end the heredoc");
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  return `docker exec -i "$c" sh -c 'umask 022; mkdir -p ${dir} && cat > ${file}.wgkit-new && mv -f ${file}.wgkit-new ${file}' <<'${HEREDOC}' || fail "could not write ${what} in $c"
+${content.endsWith("\n") ? content : `${content}\n`}${HEREDOC}
+`;
+}
+
+/** Shell converging the main table's routes on the interface to `routes` (validated CIDRs). */
+function routesStep(iface: string, routes: readonly string[]): string {
+  const list = routes.map((r) => parseCidr(r, "route").cidr);
+  const add = list.map((r) => `ip -${r.includes(":") ? 6 : 4} route replace ${r} dev ${iface}`).join(" && ");
+  return `docker exec "$c" sh -c '${add ? `${add} && ` : ""}want=" ${list.join(" ")} "; for f in 4 6; do ip -$f route show dev ${iface} proto boot | while read -r d rest; do case $d in */*) ;; *) if [ $f = 4 ]; then d=$d/32; else d=$d/128; fi ;; esac; case "$want" in *" $d "*) ;; *) ip -$f route del $d dev ${iface} || exit 1 ;; esac; done || exit 1; done' 2>&1 || fail "could not apply the routes of ${iface} in $c"
+`;
+}
 const HEX64 = /^[0-9a-f]{64}$/;
 
 /**
@@ -79,6 +135,16 @@ function writeConfPayload(iface: string, fingerprint: string): string {
   return `umask 077; mkdir -p ${CONF_DIR} && ${removeStalePayload(iface)} && cat > ${conf}.wgkit-new && chmod 600 ${conf}.wgkit-new && chown "$(stat -c %u:%g /config)" ${conf}.wgkit-new && mv -f ${conf}.wgkit-new ${conf} && echo ${fingerprint} > ${CONF_DIR}/.${iface}.wanted && chown "$(stat -c %u:%g /config)" ${CONF_DIR}/.${iface}.wanted`;
 }
 
+/** What the seed writes besides the conf, when absent. */
+export interface SeedOptions {
+  /** A fail-closed firewall payload (the conf's PreUp loads it). */
+  firewall?: boolean;
+  /** …for IPv6 too. */
+  firewall6?: boolean;
+  /** wgkit's Corefile (peer names). */
+  corefile?: boolean;
+}
+
 /**
  * Shell run on the deploying machine before the container exists: writes the
  * conf into the /config volume (or host path) named by $WGKIT_CONFIG with a
@@ -86,12 +152,19 @@ function writeConfPayload(iface: string, fingerprint: string): string {
  * first start and brings the tunnel up itself. (Started without a conf, the
  * image deletes the container's default route.)
  */
-export function seedScript(interfaceName: string, digests: DeployDigests): string {
+export function seedScript(interfaceName: string, digests: DeployDigests, opts: SeedOptions = {}): string {
   const iface = checkInterfaceName(interfaceName, "interfaceName");
   check(HEX64.test(digests.fingerprint), "fingerprint", "sha256", "must be a sha256 hex digest");
+  // Fixed texts only (no user input), written when absent: a fail-closed firewall until the
+  // install step writes the real rules, and wgkit's Corefile (peer names) on a fresh /config.
+  const placeholder = (f: 4 | 6) => `[ -f ${FIREWALL_FILES[f].replace("%i", iface)} ] || printf "${renderFirewall({ rules: [], defaultAction: "drop" }, f, iface).replace(/\n/g, "\\n")}" > ${FIREWALL_FILES[f].replace("%i", iface)}`;
+  const extra = [
+    ...(opts.firewall ? [placeholder(4), ...(opts.firewall6 ? [placeholder(6)] : [])] : []),
+    ...(opts.corefile ? [`[ -f /config/coredns/Corefile ] || { mkdir -p /config/coredns && printf "${COREFILE.replace(/\n/g, "\\n")}" > /config/coredns/Corefile; }`] : []),
+  ].map((x) => ` && ${x}`).join("");
   return `set -eu
 docker run --rm -i --network none --entrypoint sh -v "\${WGKIT_CONFIG:?WGKIT_CONFIG is not set}:/config" "\${WGKIT_IMAGE:?WGKIT_IMAGE is not set}" \\
-  -c '${writeConfPayload(iface, digests.fingerprint)} && cp ${CONF_DIR}/.${iface}.wanted ${CONF_DIR}/.${iface}.running' \\
+  -c '${writeConfPayload(iface, digests.fingerprint)} && cp ${CONF_DIR}/.${iface}.wanted ${CONF_DIR}/.${iface}.running${extra}' \\
   || { echo "wgkit: could not write the conf into $WGKIT_CONFIG with $WGKIT_IMAGE" >&2; exit 1; }
 echo "wgkit: conf seeded into $WGKIT_CONFIG"
 `;
@@ -118,7 +191,19 @@ export function applyScript(input: ApplyScriptInput): string {
   check(HEX64.test(fingerprint) && HEX64.test(peersDigest), "digests", "sha256", "must be sha256 hex digests");
   const running = `${CONF_DIR}/.${iface}.running`;
   const portOk = input.expectedListenPort !== undefined ? ` && [ "$port" = "${input.expectedListenPort}" ]` : "";
-  // Everything interpolated below is validated above (interface-name charset, base64 key, integer port, hex digests).
+  // Hub parts: files first, then the firewall applied atomically, all before peers change (a new
+  // peer never forwards before its rules exist); routes once the interface is up.
+  const hub = input.hub ?? {};
+  const fwFile = (f: 4 | 6) => FIREWALL_FILES[f].replace("%i", iface);
+  const fwApply = (f: 4 | 6) => `out=$(docker exec "$c" sh -c '${firewallApply(f).split("%i").join(iface)}' 2>&1) || fail "the access rules (${f === 4 ? "iptables" : "ip6tables"}) were refused in $c: $(printf '%s' "$out" | tr '\\n' ' ' | head -c 400)"
+`;
+  const hubSteps = [
+    ...(hub.firewall4 !== undefined ? [writeFileStep(fwFile(4), hub.firewall4, fwFile(4)), fwApply(4)] : []),
+    ...(hub.firewall6 !== undefined ? [writeFileStep(fwFile(6), hub.firewall6, fwFile(6)), fwApply(6)] : []),
+    ...(hub.hosts !== undefined ? [writeFileStep(HOSTS_FILE, hub.hosts, HOSTS_FILE)] : []),
+  ].join("");
+  const routes = input.digests.liveRoutes !== undefined ? routesStep(iface, input.digests.liveRoutes).replace(/^/gm, "    ").replace(/ +$/, "") : "";
+  // Everything interpolated below is validated above (interface-name charset, base64 key, integer port, hex digests, CIDRs, generated payloads).
   return `set -eu
 c="\${WGKIT_CONTAINER:?WGKIT_CONTAINER is not set}"
 fail() { echo "wgkit: $*" >&2; exit 1; }
@@ -148,6 +233,7 @@ gate() {
 }
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
+${hubSteps}echo "${input.expectedPublicKey} ${peersDigest}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
 apply() {
   docker exec "$c" sh -c '
   if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
@@ -170,7 +256,7 @@ while :; do
   pk=$(docker exec "$c" wg show ${iface} public-key 2>/dev/null || true)
   port=$(docker exec "$c" wg show ${iface} listen-port 2>/dev/null || true)
   if [ "$pk" = "${input.expectedPublicKey}" ]${portOk}; then
-    digest=$(docker exec "$c" sh -c 'wg show ${iface} peers | sort | sha256sum' 2>/dev/null | cut -c1-64)
+${routes}    digest=$(docker exec "$c" sh -c 'wg show ${iface} peers | sort | sha256sum' 2>/dev/null | cut -c1-64)
     [ "$digest" = "${peersDigest}" ] || fail "${iface} in $c is up but its peers differ from the conf (wg syncconf did not apply it); run pulumi up again or restart the container"
     docker exec "$c" ip route show default | grep -q . || fail "${iface} is up in $c but the container has no default route (the image deletes it when it starts without a conf or a conf fails); restart the container"
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0

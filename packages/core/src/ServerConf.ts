@@ -1,5 +1,6 @@
 import { emptyInterface, WgQuickConf } from "./WgQuick";
 import { checkInterfaceName } from "./Validation";
+import { firewallApply } from "./Firewall";
 
 /** Port the container listens on; SERVERPORT only changes the published port. */
 export const CONTAINER_PORT = 51820;
@@ -39,6 +40,12 @@ export interface ServerConfInput {
    * with a PersistentKeepalive at once instead of waiting for them to re-handshake.
    */
   rememberEndpoints?: boolean;
+  /**
+   * Access rules (Firewall.ts): PreUp loads wgkit's chains from the files the install step writes,
+   * before the interface exists, so the tunnel never forwards without them. Fixed text: rules
+   * change live, never the conf. Default false.
+   */
+  firewall?: boolean;
   peers: readonly ServerPeer[];
 }
 
@@ -79,6 +86,10 @@ export function serverConf(input: ServerConfInput): WgQuickConf {
   const masq = input.masquerade ?? true;
   // The uplink goes into a root shell command: only an interface name (pattern) is allowed.
   const uplink = checkInterfaceName(input.uplink ?? "eth+", "uplink");
+  if (input.firewall) {
+    i.preUp.push(firewallApply(4));
+    if (input.address6) i.preUp.push(firewallApply(6));
+  }
   const v4 = forwardingHooks("iptables", masq, uplink);
   i.postUp.push(...v4.up);
   i.postDown.push(...v4.down);

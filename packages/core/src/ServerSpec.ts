@@ -10,6 +10,8 @@ import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
 import { formatEndpoint } from "./Endpoint";
 import { serverConf } from "./ServerConf";
 import { WgQuickConf } from "./WgQuick";
+import { AccessSpec, checkGroups, parseAccess } from "./AccessRules";
+import { checkDomain } from "./PeerNames";
 
 /** One peer of a server, as the user declares it (all optional). */
 export interface ServerPeerSpec {
@@ -27,6 +29,8 @@ export interface ServerPeerSpec {
   privateKey?: string;
   /** Imported preshared key (adoption). */
   presharedKey?: string;
+  /** Groups for access rules (`group:<name>`). */
+  groups?: string[];
 }
 
 /** A server as the user declares it. `dns` may be ["auto"] (PEERDNS=auto). */
@@ -45,7 +49,14 @@ export interface ServerSpec extends ContainerOptions {
   /** Imported server private key (adoption). */
   privateKey?: string;
   peers?: Record<string, ServerPeerSpec>;
+  /** Access rules enforced in the server's firewall (AccessRules.ts). */
+  access?: AccessSpec;
+  /** Domain of the peers' names (`<peer>.<domain>`), default wg.internal. */
+  domain?: string;
 }
+
+/** Words a reference reads as keywords: with `access`, no peer may be named so. */
+const RESERVED_PEER_NAMES = ["server", "internet"];
 
 export const DEFAULT_SUBNET = "10.13.13.0/24";
 
@@ -105,10 +116,15 @@ export function checkServerSpec(spec: Partial<ServerSpec>, unknown: ReadonlySet<
     if (p.rotation !== undefined) checkSingleLine(p.rotation, `${f}.rotation`);
     if (p.mtu !== undefined) checkMtu(p.mtu, `${f}.mtu`);
     if (p.address6 !== undefined && !unknown.has("subnet6")) check(s6 !== undefined, `${f}.address6`, "no-subnet6", "needs subnet6 (dual stack) to be set");
+    if (p.groups !== undefined) checkGroups(p.groups, `${f}.groups`);
+    if (spec.access !== undefined) check(!RESERVED_PEER_NAMES.includes(name), f, "reserved-name", `"${name}" is a keyword of access rules ("server", "internet"); rename the peer`);
     parseSubnetList(p.serverAllowedIps, `${f}.serverAllowedIps`).forEach((cidr, i) => routes.push({ field: `${f}.serverAllowedIps[${i}]`, cidr }));
   }
   // A LAN routed to one peer must not overlap the tunnel or another peer's LAN.
   checkNoOverlap(routes);
+  if (has("domain")) checkDomain(spec.domain, "domain");
+  // Peer names are always known; groups only when no peer setting is an Output yet.
+  if (has("access")) parseAccess(spec.access, spec.peers ?? {}, "access", { groupsKnown: !unknown.has("peers") });
   // Pins inside the subnet(s), not on the server, not shared; and everyone fits.
   if (s4 && !(spec.subnet6 === undefined && unknown.has("subnet6"))) {
     planAddresses({
@@ -171,6 +187,7 @@ export function buildServerConf(spec: ServerSpec, serverPrivateKey: string, plan
     subnet6: plan.subnet6,
     mtu: spec.mtu,
     masquerade: spec.masquerade,
+    firewall: spec.access !== undefined,
     peers,
   });
 }

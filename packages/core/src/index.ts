@@ -25,3 +25,8 @@ export * from "./PeerSpec";
 export * from "./WgShow";
 export * from "./LinuxserverConfig";
 export * from "./UserspaceImage";
+export * from "./AccessRules";
+export * from "./Firewall";
+export * from "./SpokeRoutes";
+export * from "./PeerNames";
+export * from "./Hub";
