@@ -17,7 +17,10 @@ describe("WgShow: status from `wg show dump`", () => {
     assert.equal(d.listenPort, 51820);
     assert.deepEqual(d.peers[1].allowedIps, ["10.13.13.3/32", "192.168.1.0/24"]);
     const st = peerStatus(dump, { alice: a.publicKey, bob: b.publicKey, gone: s.publicKey });
-    assert.deepEqual(st.alice, { present: true, latestHandshake: 1764130000, rxBytes: 1234, txBytes: 5678, endpoint: "198.51.100.2:40000" });
+    assert.deepEqual(st.alice, { present: true, latestHandshake: 1764130000, rxBytes: 1234, txBytes: 5678, endpoint: "198.51.100.2:40000", handshakeAgeSeconds: -1 });
+    const aged = peerStatus(`1764130042\n${dump}`, { alice: a.publicKey, bob: b.publicKey });
+    assert.equal(aged.alice.handshakeAgeSeconds, 42, "age by the container's clock (statusCommand prints it first)");
+    assert.equal(aged.bob.handshakeAgeSeconds, -1, "never");
     assert.equal(st.bob.endpoint, "");
     assert.equal(st.gone.present, false);
   });
@@ -45,11 +48,13 @@ describe("WgShow: status from `wg show dump`", () => {
 
   it("the status pipeline blanks private and preshared keys (run against a fake docker)", () => {
     const priv = generateKeyPair().privateKey, psk = generateKeyPair().privateKey;
-    const fakeDump = `${priv}\t${s.publicKey}\t51820\toff\n${a.publicKey}\t${psk}\t(none)\t10.13.13.2/32\t0\t0\t0\toff\n`;
+    const fakeDump = `1764130000\n${priv}\t${s.publicKey}\t51820\toff\n${a.publicKey}\t${psk}\t(none)\t10.13.13.2/32\t0\t0\t0\toff\n`;
     const r = spawnSync("sh", ["-c", `docker() { printf '%s' "$FAKE"; }; ${statusCommand("wg0")}`], { encoding: "utf8", env: { ...process.env, FAKE: fakeDump, WGKIT_CONTAINER: "x" } });
     assert.equal(r.status, 0, r.stderr);
     assert.ok(!r.stdout.includes(priv) && !r.stdout.includes(psk));
-    assert.equal(parseWgShowDump(r.stdout).peers[0].publicKey, a.publicKey);
+    assert.equal(peerStatus(r.stdout, { a: a.publicKey }).a.present, true);
+    const noClock = spawnSync("sh", ["-c", `docker() { printf '%s' "$FAKE"; }; ${statusCommand("wg0")}`], { encoding: "utf8", env: { ...process.env, FAKE: fakeDump.split("\n").slice(1).join("\n"), WGKIT_CONTAINER: "x" } });
+    assert.ok(!noClock.stdout.includes(priv) && !noClock.stdout.includes(psk), "blanked by shape, not by line number");
     const failed = spawnSync("sh", ["-c", `docker() { echo "no such container" >&2; return 1; }; ${statusCommand("wg0")}`], { encoding: "utf8", env: { ...process.env, WGKIT_CONTAINER: "x" } });
     assert.notEqual(failed.status, 0, "a failed docker exec fails the status step");
   });

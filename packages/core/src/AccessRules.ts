@@ -35,16 +35,22 @@ export type AccessDefault = (typeof AccessDefault)[keyof typeof AccessDefault];
 
 /** What a rule does with the connections it matches. */
 export const AccessAction = {
+  /** Forward (or, to the server, accept) the connection. */
   Allow: "allow",
+  /** Drop the connection. */
   Deny: "deny",
 } as const;
 export type AccessAction = (typeof AccessAction)[keyof typeof AccessAction];
 
 /** The protocol a rule matches. */
 export const AccessProtocol = {
+  /** Every protocol (with ports: tcp and udp). */
   Any: "any",
+  /** TCP. */
   Tcp: "tcp",
+  /** UDP. */
   Udp: "udp",
+  /** ICMP (ICMPv6 over IPv6). */
   Icmp: "icmp",
 } as const;
 export type AccessProtocol = (typeof AccessProtocol)[keyof typeof AccessProtocol];

@@ -1,5 +1,5 @@
 import { check } from "./WgKitError";
-import { checkEach, checkId, checkTunnelInterfaceName } from "./Validation";
+import { checkEach, checkId, checkInterfaceName, checkTunnelInterfaceName } from "./Validation";
 import { checkHostPath, normalizeHostPath } from "./HostPath";
 
 /** The pinned image wgkit provisions by default (client mode, no PEERS). */
@@ -48,6 +48,19 @@ export interface ContainerSpec {
   restart: "unless-stopped";
   healthcheck: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
   configPath?: string;
+}
+
+/** Where the install step records what the health check expects: "<public key> <peers digest>". */
+export const expectFile = (iface: string) => `${CONF_DIR}/.${iface}.expect`;
+
+/**
+ * The container's health check (fixed text, so the container's inputs never change with peers):
+ * healthy only when the interface is up with the public key and exactly the peers the last
+ * install declared (expectFile). No file yet (before the first install): unhealthy.
+ */
+export function healthCheckCommand(iface: string): string {
+  checkInterfaceName(iface, "interfaceName");
+  return `ip link show ${iface} up | grep -q UP && [ "$(wg show ${iface} public-key) $(wg show ${iface} peers | sort | sha256sum | cut -c1-64)" = "$(cat ${expectFile(iface)})" ]`;
 }
 
 const TZ_RE = /^[A-Za-z0-9_+\-/]{1,64}$/;
@@ -99,7 +112,7 @@ export function containerSpec(o: ContainerOptions): ContainerSpec {
     binds: o.hostModulesLoaded ? [] : [{ hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }],
     devices: o.userspace ? [{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun", permissions: "rwm" }] : [],
     restart: "unless-stopped",
-    healthcheck: { tests: ["CMD-SHELL", `ip link show ${iface} up | grep -q UP && wg show ${iface} >/dev/null`], interval: "30s", timeout: "5s", retries: 3, startPeriod: "20s" },
+    healthcheck: { tests: ["CMD-SHELL", healthCheckCommand(iface)], interval: "30s", timeout: "5s", retries: 3, startPeriod: "20s" },
     configPath: o.configPath === undefined ? undefined : normalizeHostPath(o.configPath),
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from "crypto";
 import { check } from "./WgKitError";
 import { checkInterfaceName, checkPort } from "./Validation";
 import { checkKey } from "./Key";
-import { CONF_DIR } from "./ContainerSpec";
+import { CONF_DIR, expectFile } from "./ContainerSpec";
 import { normalizeWgQuick, renderWgQuick, WgQuickConf } from "./WgQuick";
 import { cidrsOverlap, parseCidr } from "./AllowedIPs";
 import { MODULE_GATE_LINE, USERSPACE_GATE_LINE } from "./UserspaceImage";
@@ -75,19 +75,6 @@ export interface HubFiles {
   firewall4?: string;
   firewall6?: string;
   hosts?: string;
-}
-
-/** Where the install step records what the health check expects: "<public key> <peers digest>". */
-export const expectFile = (iface: string) => `${CONF_DIR}/.${iface}.expect`;
-
-/**
- * The container's health check (fixed text, so the container's inputs never change with peers):
- * healthy only when the interface is up with the public key and exactly the peers the last
- * install declared (expectFile). No file yet (before the first install): unhealthy.
- */
-export function healthCheckCommand(iface: string): string {
-  checkInterfaceName(iface, "interfaceName");
-  return `ip link show ${iface} up | grep -q UP && [ "$(wg show ${iface} public-key) $(wg show ${iface} peers | sort | sha256sum | cut -c1-64)" = "$(cat ${expectFile(iface)})" ]`;
 }
 
 const HEREDOC = "WGKIT_EOF";

@@ -53,7 +53,9 @@ export function parseWgShowDump(text: string): WgShowInterface {
 export function statusCommand(iface: string): string {
   checkInterfaceName(iface, "interfaceName");
   // A failed `docker exec` fails the step (a pipe alone would hide it behind awk's success).
-  return `dump=$(docker exec "$WGKIT_CONTAINER" wg show ${iface} dump) || exit 1; printf '%s\\n' "$dump" | awk -F "\\t" -v OFS="\\t" 'NR==1{$1="(hidden)"} NR>1{$2="(hidden)"} {print}'`;
+  // The first line is the container's clock (unix s), for handshake ages. Keys are blanked by the
+  // shape of the line (interface: 4 fields, peer: 8), whatever comes before it.
+  return `dump=$(docker exec "$WGKIT_CONTAINER" sh -c 'date +%s && wg show ${iface} dump') || exit 1; printf '%s\\n' "$dump" | awk -F "\\t" -v OFS="\\t" 'NF==4{$1="(hidden)"} NF>=8{$2="(hidden)"} {print}'`;
 }
 
 /** A peer as the running server sees it. */
@@ -68,16 +70,23 @@ export interface PeerStatus {
   txBytes: number;
   /** The peer's current `host:port` as the server sees it ("" if none yet). */
   endpoint: string;
+  /** Seconds (integer) since the latest handshake, by the container's clock; -1 = never (or absent). */
+  handshakeAgeSeconds: number;
 }
 
 /** Per-peer status by name, from a (blanked) dump and the peers' public keys; no dump → all absent. */
 export function peerStatus(dump: string | undefined, publicKeys: Record<string, string>): Record<string, PeerStatus> {
+  // statusCommand prints the container's clock first; a dump without it gives no ages.
+  const m = dump ? /^([0-9]+)\n/.exec(dump) : null;
+  const now = m ? Number(m[1]) : undefined;
+  if (m) dump = dump!.slice(m[0].length);
+  const age = (t: number) => (t > 0 && now !== undefined ? Math.max(0, now - t) : -1);
   const shown = dump ? parseWgShowDump(dump) : { peers: [] };
   const byKey = new Map(shown.peers.map((p) => [p.publicKey, p]));
   return Object.fromEntries(Object.entries(publicKeys).map(([name, key]) => {
     const p = byKey.get(key);
     return [name, p
-      ? { present: true, latestHandshake: p.latestHandshake, rxBytes: p.rxBytes, txBytes: p.txBytes, endpoint: p.endpoint ?? "" }
-      : { present: false, latestHandshake: 0, rxBytes: 0, txBytes: 0, endpoint: "" }];
+      ? { present: true, latestHandshake: p.latestHandshake, rxBytes: p.rxBytes, txBytes: p.txBytes, endpoint: p.endpoint ?? "", handshakeAgeSeconds: age(p.latestHandshake) }
+      : { present: false, latestHandshake: 0, rxBytes: 0, txBytes: 0, endpoint: "", handshakeAgeSeconds: -1 }];
   }));
 }

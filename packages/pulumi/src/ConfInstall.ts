@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { applyScript, deployDigests, parseWgQuick, seedScript } from "@wgkit/core";
+import { applyScript, deployDigests, HubFiles, parseWgQuick, seedScript, SeedOptions } from "@wgkit/core";
 
 /** Where and how to reach the engine; conf is the rendered conf (secret), passed on stdin only. */
 interface ConfTarget {
@@ -15,6 +15,8 @@ export interface ConfSeedArgs extends ConfTarget {
   config: pulumi.Input<string>;
   /** Image (id) to run the one-shot writer with. */
   image: pulumi.Input<string>;
+  /** What to write besides the conf (fixed texts, when absent). */
+  options?: SeedOptions;
 }
 
 export interface ConfInstallArgs extends ConfTarget {
@@ -25,6 +27,8 @@ export interface ConfInstallArgs extends ConfTarget {
   expectedPublicKey: pulumi.Input<string>;
   expectedListenPort?: number;
   timeoutSeconds?: number;
+  /** A hub's live parts (firewall payloads, hosts file): written and applied by this step only. */
+  hub?: pulumi.Input<HubFiles>;
 }
 
 const digestsOf = (conf: pulumi.Input<string>) => pulumi.unsecret(pulumi.output(conf).apply((c) => deployDigests(parseWgQuick(c))));
@@ -40,7 +44,7 @@ function commandEnv(base: Record<string, pulumi.Input<string>>, dockerHost?: pul
  */
 export function confSeed(name: string, args: ConfSeedArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
   return new command.local.Command(name, {
-    create: digestsOf(args.conf).apply((d) => seedScript(args.interfaceName, d)),
+    create: digestsOf(args.conf).apply((d) => seedScript(args.interfaceName, d, args.options)),
     interpreter: ["/bin/sh", "-c"],
     environment: commandEnv({ WGKIT_CONFIG: args.config, WGKIT_IMAGE: args.image }, args.dockerHost),
     stdin: pulumi.secret(args.conf),
@@ -50,18 +54,20 @@ export function confSeed(name: string, args: ConfSeedArgs, opts: pulumi.CustomRe
 
 /**
  * Writes a conf into the running container and converges the interface to it
- * (`wg syncconf` live when only peers changed, a restart of the interface
- * when its own section or routes changed), then checks public key, port,
+ * (`wg syncconf` and routes live when only peers or routed LANs changed, a
+ * restart of the interface when its own section changed; a hub's firewall
+ * and hosts file live, atomically), then checks public key, port,
  * peers and default route. Runs on create, on any conf change and whenever
  * the container is replaced — never replaces the container itself.
  */
 export function confInstall(name: string, args: ConfInstallArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
-  const script = pulumi.all([args.expectedPublicKey, digestsOf(args.conf)]).apply(([pk, digests]) => applyScript({
+  const script = pulumi.all([args.expectedPublicKey, digestsOf(args.conf), args.hub]).apply(([pk, digests, hub]) => applyScript({
     interfaceName: args.interfaceName,
     expectedPublicKey: pk,
     expectedListenPort: args.expectedListenPort,
     digests,
     timeoutSeconds: args.timeoutSeconds,
+    hub,
   }));
   return new command.local.Command(name, {
     create: script,

@@ -19,6 +19,14 @@ export interface ServerPeerOutputs {
   privateKey: pulumi.Output<string | undefined>;
   /** The preshared key (secret); undefined for imported keys without one. */
   presharedKey: pulumi.Output<string | undefined>;
+  /**
+   * For a spoke (a peer with serverAllowedIps): what its LAN router routes via the spoke's WireGuard
+   * device when that device is not the router itself (`ip route add <cidr> via <its LAN address>`):
+   * the tunnel subnet(s) and the LANs of other spokes it exchanges traffic with. Empty otherwise.
+   */
+  routes: pulumi.Output<string[]>;
+  /** `<peer>.<domain>` as the server's DNS answers it (undefined when the name is no DNS label, e.g. `a_b`). */
+  dnsName: pulumi.Output<string | undefined>;
 }
 
 export interface ServerPeerOutputsInput {
@@ -41,6 +49,9 @@ export interface ServerPeerOutputsInput {
   presharedKey: pulumi.Output<string | undefined>;
   /** Whether the peer has a preshared key (known from the args, so the NixOS snippet needs no key). */
   hasPresharedKey: boolean;
+  /** Server peers: spoke routes and DNS name (a standalone Peer has none). */
+  routes?: pulumi.Output<string[]>;
+  dnsName?: pulumi.Output<string | undefined>;
   /** Runs validation of resolved values (errors named after the component, values not shown). */
   checked: <T>(f: () => T) => T;
 }
@@ -76,5 +87,7 @@ export function serverPeerOutputs(i: ServerPeerOutputsInput): ServerPeerOutputs 
     nixos,
     privateKey: i.privateKey,
     presharedKey: i.presharedKey,
+    routes: i.routes ?? pulumi.output([]),
+    dnsName: i.dnsName ?? pulumi.output(undefined),
   };
 }

@@ -5,7 +5,7 @@ import { confSeed } from "./ConfInstall";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ContainerOptions, containerSpec, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
+import { ContainerOptions, containerSpec, SeedOptions, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
 
 export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks" | "dockerHost"> {
   ports: docker.types.input.ContainerPort[];
@@ -16,6 +16,8 @@ export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks
   conf: pulumi.Input<string>;
   /** DOCKER_HOST for the seeding step. */
   dockerHost?: pulumi.Input<string>;
+  /** What the seed writes besides the conf (fixed texts, when absent). */
+  seed?: SeedOptions;
 }
 
 export interface WireGuardContainer {
@@ -33,7 +35,7 @@ export interface WireGuardContainer {
  * replace the container. Secrets are never put in env, labels or command.
  */
 export function wireGuardContainer(name: string, args: WireGuardContainerArgs, opts: pulumi.CustomResourceOptions): WireGuardContainer {
-  const spec = containerSpec({ ...args, networks: undefined, dockerHost: undefined });
+  const spec = containerSpec({ ...args, networks: undefined, dockerHost: undefined, seed: undefined } as ContainerOptions);
   const image = new docker.RemoteImage(`${name}-image`, { name: spec.image, keepLocally: true }, opts);
   const volume = spec.configPath ? undefined : new docker.Volume(`${name}-config`, {
     name: `${name}-config`,
@@ -45,6 +47,7 @@ export function wireGuardContainer(name: string, args: WireGuardContainerArgs, o
     config: spec.configPath ?? volume!.name,
     image: image.imageId,
     dockerHost: args.dockerHost,
+    options: args.seed,
   }, opts);
   const userspaceImage = args.userspace ? deriveUserspaceImage(name, spec.image, image, opts) : undefined;
   const container = new docker.Container(name, {

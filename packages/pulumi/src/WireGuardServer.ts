@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  buildServerConf, check, checkArgsObject, checkContainerName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
+  AccessAction, AccessDefault, AccessProtocol, buildHub, buildServerConf, check, HubSpec, checkArgsObject, checkContainerName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
   renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
 import { keySeed, keysOfSeed } from "./KeySeed";
@@ -49,6 +49,30 @@ export interface ServerPeerArgs {
    * `presharedKey`) and no `presharedKey` has none, as on deployments made before preshared keys existed.
    */
   presharedKey?: pulumi.Input<string>;
+  /** Groups this peer belongs to, for access rules (`group:<name>`). Default: none. */
+  groups?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** One access rule: new connections from `from` to `to`, optionally narrowed by protocol and ports. */
+export interface AccessRuleArgs {
+  /** Source: a peer name (its tunnel addresses and LANs), "group:<name>" or "*" (every peer). */
+  from: pulumi.Input<string>;
+  /** Target: a peer name, "group:<name>", "*" (every peer), a CIDR (a LAN or anywhere), "internet" (anything not routed back into the tunnel) or "server" (the server itself). */
+  to: pulumi.Input<string>;
+  /** What the rule does with the connections it matches. Default allow. */
+  action?: pulumi.Input<AccessAction>;
+  /** Protocol matched. Default any. */
+  protocol?: pulumi.Input<AccessProtocol>;
+  /** Destination ports, each "22" or a range "8000-8100" (tcp or udp; with any: both). Default: every port. */
+  ports?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+/** Access rules enforced in the server container's firewall (see the README's "Access rules"). */
+export interface AccessArgs {
+  /** What a new connection no rule matches gets. Default allow (everything forwarded, as without access). */
+  default?: pulumi.Input<AccessDefault>;
+  /** Rules in order: the first that matches a new connection decides. Default: none. */
+  rules?: pulumi.Input<pulumi.Input<AccessRuleArgs>[]>;
 }
 
 /** A WireGuard server: the linuxserver.io image in client mode, running a conf wgkit renders. */
@@ -79,6 +103,14 @@ export interface WireGuardServerArgs extends ContainerArgs {
   readyTimeoutSeconds?: number;
   /** Peers by name (names must be known at preview; values may be outputs). */
   peers?: Record<string, ServerPeerArgs>;
+  /**
+   * Access rules between peers, their LANs, the internet and the server, enforced in the server
+   * container's firewall and changed live. Default: none (everything forwarded). With access, no
+   * peer may be named "server" or "internet".
+   */
+  access?: AccessArgs;
+  /** Domain of the peers' names: every peer resolves `<peer>.<domain>` through the server's DNS. Default wg.internal. */
+  domain?: pulumi.Input<string>;
 }
 
 export const SERVER_TYPE = "wgkit:index:WireGuardServer";
@@ -112,13 +144,13 @@ export class WireGuardServer extends pulumi.ComponentResource {
   public readonly address6: pulumi.Output<string | undefined>;
   /** The rendered server conf (secret). */
   public readonly config: pulumi.Output<string>;
-  /** Peers by name: address, address6, publicKey, config (secret), qrCode (secret), nixos. */
+  /** Peers by name: address, address6, publicKey, config (secret), qrCode (secret), nixos, routes (for a spoke's LAN router), dnsName. */
   public readonly peers: Record<string, ServerPeerOutputs>;
   /** The server container. */
   public readonly container: docker.Container;
   /** The step that installs the conf and checks the tunnel is up. */
   public readonly install: command.local.Command;
-  /** Per peer, as of this `pulumi up`: latest handshake (unix s, 0 = never), rx/tx bytes, endpoint (from `wg show wg0 dump`). */
+  /** Per peer, as of this `pulumi up`: latest handshake (unix s, 0 = never) and its age, rx/tx bytes, endpoint (from `wg show wg0 dump`). */
   public readonly status: pulumi.Output<Record<string, PeerStatus>>;
 
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -190,6 +222,16 @@ export class WireGuardServer extends pulumi.ComponentResource {
         publicKey: mat[j][0], presharedKey: mat[j][1], addresses: pl.peers[n],
       }])))))));
 
+    // The hub's live parts (firewall, names, derived AllowedIPs, spoke routes): only the install
+    // step uses them, so no change here restarts the container or the interface.
+    const hubSpec = pulumi.output({
+      allowedIps: args.allowedIps, access: args.access, domain: args.domain,
+      peers: Object.fromEntries(names.map((n) => [n, {
+        serverAllowedIps: peerArgs[n].serverAllowedIps, allowedIps: peerArgs[n].allowedIps, groups: peerArgs[n].groups, enabled: peerArgs[n].enabled,
+      }])),
+    });
+    const hub = pulumi.all([hubSpec, plan]).apply(([h, pl]) => checked(() => buildHub(h as unknown as HubSpec, pl, IFACE)));
+
     this.peers = {};
     for (const n of names) {
       const p = peerArgs[n];
@@ -200,7 +242,9 @@ export class WireGuardServer extends pulumi.ComponentResource {
         endpoint: this.endpoint,
         addresses: plan.apply((pl) => pl.peers[n]),
         dns: pulumi.all([p.dns, args.dns, args.subnet, args.subnet6]).apply(([pd, sd, subnet, subnet6]) => resolvePeerDns(pd, sd, serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6))),
-        allowedIps: p.allowedIps ?? args.allowedIps,
+        allowedIps: p.allowedIps ?? hub.apply((h) => h.allowedIps[n]),
+        routes: hub.apply((h) => h.routes[n]),
+        dnsName: hub.apply((h) => h.dnsNames[n]),
         persistentKeepalive: p.persistentKeepalive ?? args.persistentKeepalive,
         mtu: p.mtu ?? args.mtu,
         ...keys[n],
@@ -218,6 +262,8 @@ export class WireGuardServer extends pulumi.ComponentResource {
       ports: [{ internal: CONTAINER_PORT, external: args.serverPort ?? CONTAINER_PORT, protocol: "udp" }],
       conf: this.config,
       labels: { "wgkit.role": "server" },
+      // Structural (an Output-valued access counts): fixed texts, written only when absent.
+      seed: { firewall: args.access !== undefined, firewall6: args.access !== undefined && args.subnet6 !== undefined, corefile: true },
     }, { parent: this });
     this.container = c.container;
     this.install = confInstall(`${name}-install`, {
@@ -229,6 +275,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
       expectedListenPort: CONTAINER_PORT,
       dockerHost: args.dockerHost,
       timeoutSeconds: args.readyTimeoutSeconds,
+      hub: hub.apply((h) => ({ firewall4: h.firewall4, firewall6: h.firewall6, hosts: h.hosts })),
     }, { parent: this });
 
     // Read-only and refreshed on every `pulumi up` and preview: an invoke, not a resource, so it
