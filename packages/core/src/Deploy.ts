@@ -83,7 +83,9 @@ const HEREDOC = "WGKIT_EOF";
 function writeFileStep(file: string, content: string, what: string): string {
   check(!content.split("\n").includes(HEREDOC) && !content.includes("'"), "content", "internal", "content would end the heredoc");
   const dir = file.slice(0, file.lastIndexOf("/"));
-  return `docker exec -i "$c" sh -c 'umask 022; mkdir -p ${dir} && cat > ${file}.wgkit-new && mv -f ${file}.wgkit-new ${file}' <<'${HEREDOC}' || fail "could not write ${what} in $c"
+  // The temporary file is a dotfile beside the target: DNS servers watching the folder skip dotfiles.
+  const tmp = `${dir}/.${file.slice(file.lastIndexOf("/") + 1)}.wgkit-new`;
+  return `docker exec -i "$c" sh -c 'umask 022; mkdir -p ${dir} && cat > ${tmp} && mv -f ${tmp} ${file}' <<'${HEREDOC}' || fail "could not write ${what} in $c"
 ${content.endsWith("\n") ? content : `${content}\n`}${HEREDOC}
 `;
 }
