@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as fc from "fast-check";
 import {
-  AccessSpec, buildHub, compileAccess, derivedAllowedIps, firewallApply, FULL_TUNNEL, HubPeer, hostsFile, mayReach, parseAccess, planAddresses,
+  AccessSpec, buildHub, compileAccess, derivedAllowedIps, firewallApply, firewallRemove, FULL_TUNNEL, HubPeer, hostsFile, mayReach, parseAccess, planAddresses,
   renderFirewall, spokeRoutes, WgKitError,
 } from "@wgkit/core";
 import { tmpDir } from "../support/wgTools";
@@ -190,6 +190,11 @@ describe("Hub: firewall payloads (oracle: iptables-restore)", function () {
       const forward = sh("iptables -S FORWARD").stdout.trim().split("\n").slice(1);
       assert.deepEqual(forward, ["-A FORWARD -i wg0 -j WGKIT-FWD", "-A FORWARD -o wg0 -j WGKIT-FWD", "-A FORWARD -i wg0 -j ACCEPT"], "our jumps first, once");
       assert.deepEqual(sh("iptables -S INPUT").stdout.trim().split("\n").slice(1), ["-A INPUT -i wg0 -j WGKIT-IN"]);
+      // access removed: the install step takes our jumps and chains away, nothing else
+      r = sh(firewallRemove(4, "wg0"));
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(sh("iptables -S").stdout.trim(), "-P INPUT ACCEPT\n-P FORWARD ACCEPT\n-P OUTPUT ACCEPT\n-A FORWARD -i wg0 -j ACCEPT");
+      assert.equal(sh(firewallRemove(4, "wg0")).status, 0, "idempotent");
     } finally {
       spawnSync("ip", ["netns", "del", ns]);
       fs.rmSync(dir, { recursive: true, force: true });

@@ -59,12 +59,12 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
   const tunnels: Record<string, { spoke: Netns; wg: WgQuickHandle; address: string; address6: string; config: string }> = {};
   const fig = { spokes: 0, allowedPairs: 0, allowedPassed: 0, deniedPairs: 0, deniedBlocked: 0, widenedBlocked: false, namesResolved: 0, lostDuringAdd: -1, healthy: false };
 
-  async function up(peers: Record<string, ServerPeerArgs>) {
+  async function up(peers: Record<string, ServerPeerArgs>, withAccess = true) {
     mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
     mocks.install("wgkit-e2e", "hub");
     server = new WireGuardServer(NAME, {
       serverUrl: "vpn.example.com", serverPort: port, subnet: "10.13.13.0/24", subnet6: "fd42:13:13::/64",
-      allowedIps: ["10.13.13.0/24", "fd42:13:13::/64"], access: ACCESS, userspace: true, image: standinImage(), peers,
+      allowedIps: ["10.13.13.0/24", "fd42:13:13::/64"], access: withAccess ? ACCESS : undefined, userspace: true, image: standinImage(), peers,
     });
     const [installed] = await mocks.value(pulumi.all([server.install.stdout]));
     await mocks.settle();
@@ -218,5 +218,14 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
     run("docker", ["exec", NAME, "wg", "set", "wg0", "peer", key, "remove"]);
     const r2 = tryRun("docker", ["exec", NAME, "sh", "-c", (await dockerApi.getContainer(NAME).inspect()).Config.Healthcheck!.Test![1]]);
     assert.notEqual(r2.status, 0, "a missing peer is unhealthy");
+  });
+
+  it("removing access removes wgkit's chains live: a formerly denied pair passes, the container is kept", async () => {
+    const containerId = mocks!.find("docker:index/container:Container", NAME)[0].id;
+    await up({ ...PEERS, siteD: { serverAllowedIps: [`${LANS.siteD}.0/24`], groups: ["sites"] } }, false);
+    assert.equal(mocks!.find("docker:index/container:Container", NAME)[0].id, containerId);
+    for (const t of ["iptables", "ip6tables"]) assert.doesNotMatch(run("docker", ["exec", NAME, t, "-S"]), /WGKIT/, `${t}: no chain or jump left`);
+    // The phone was removed from wg0 by hand above and is back now: it re-handshakes first.
+    await waitFor("phone passes to siteB's LAN and back: default allow again (with the widened confs)", () => both("phone", "siteBLan").every(Boolean), 30_000, 500);
   });
 });

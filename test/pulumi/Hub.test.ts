@@ -93,7 +93,13 @@ describe("WireGuardServer as a hub (SDK mocks)", () => {
     const r = await run(new RecordingMocks(), { a: {} }, { access: undefined, allowedIps: undefined });
     assert.equal(parseWgQuick(r.conf).interface.preUp.length, 0);
     assert.ok(!r.install.create.includes("iptables-restore"));
+    assert.match(r.install.create, /iptables -X \$ch/, "chains left by an earlier access are removed");
     assert.match(r.install.create, /a\.wg\.internal/);
+  });
+
+  it("groups given as Outputs: a rule naming the group is not refused at preview, and the group resolves", async () => {
+    const r = await run(new RecordingMocks(), { lead: { groups: pulumi.output(["admins"]) }, b: {} }, { access: { default: "deny", rules: [{ from: "group:admins", to: "b" }] } });
+    assert.match(r.install.create, /-A WGKIT-FWD -i wg0 -s 10\.13\.13\.3\/32 -d 10\.13\.13\.2\/32 -o wg0 -j ACCEPT/, "lead (.3, allocated after b) reaches b");
   });
 
   it("access given as an Output (unknown at preview) is validated once known, with the instance named", async () => {

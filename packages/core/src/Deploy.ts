@@ -6,7 +6,7 @@ import { CONF_DIR, expectFile } from "./ContainerSpec";
 import { normalizeWgQuick, renderWgQuick, WgQuickConf } from "./WgQuick";
 import { cidrsOverlap, parseCidr } from "./AllowedIPs";
 import { MODULE_GATE_LINE, USERSPACE_GATE_LINE } from "./UserspaceImage";
-import { FIREWALL_FILES, firewallApply, renderFirewall } from "./Firewall";
+import { FIREWALL_FILES, firewallApply, firewallRemove, renderFirewall } from "./Firewall";
 import { COREFILE, HOSTS_FILE } from "./PeerNames";
 
 /**
@@ -186,9 +186,12 @@ export function applyScript(input: ApplyScriptInput): string {
   const fwFile = (f: 4 | 6) => FIREWALL_FILES[f].replace("%i", iface);
   const fwApply = (f: 4 | 6) => `out=$(docker exec "$c" sh -c '${firewallApply(f).split("%i").join(iface)}' 2>&1) || fail "the access rules (${f === 4 ? "iptables" : "ip6tables"}) were refused in $c: $(printf '%s' "$out" | tr '\\n' ' ' | head -c 400)"
 `;
+  // A hub without rules for a family (access or subnet6 removed): its chains go, so none outlives them.
+  const fwRemove = (f: 4 | 6) => (input.hub === undefined ? "" : `docker exec "$c" sh -c '${firewallRemove(f, iface)}' || fail "could not remove the old access rules in $c"
+`);
   const hubSteps = [
-    ...(hub.firewall4 !== undefined ? [writeFileStep(fwFile(4), hub.firewall4, fwFile(4)), fwApply(4)] : []),
-    ...(hub.firewall6 !== undefined ? [writeFileStep(fwFile(6), hub.firewall6, fwFile(6)), fwApply(6)] : []),
+    ...(hub.firewall4 !== undefined ? [writeFileStep(fwFile(4), hub.firewall4, fwFile(4)), fwApply(4)] : [fwRemove(4)]),
+    ...(hub.firewall6 !== undefined ? [writeFileStep(fwFile(6), hub.firewall6, fwFile(6)), fwApply(6)] : [fwRemove(6)]),
     ...(hub.hosts !== undefined ? [writeFileStep(HOSTS_FILE, hub.hosts, HOSTS_FILE)] : []),
   ].join("");
   const routes = input.digests.liveRoutes !== undefined ? routesStep(iface, input.digests.liveRoutes).replace(/^/gm, "    ").replace(/ +$/, "") : "";

@@ -93,3 +93,15 @@ export function firewallApply(family: 4 | 6): string {
   // Inserted in reverse so they end up in this order at the top (nothing of the image's runs before ours).
   return `${t}-restore --noflush ${FIREWALL_FILES[family]} && for j in ${jumps.reverse().map((j) => `"${j}"`).join(" ")}; do ${t} -C $j 2>/dev/null || { set -- $j; ch=$1; shift; ${t} -I $ch 1 "$@"; } || exit 1; done`;
 }
+
+/**
+ * Shell (no user input) that removes wgkit's jumps and chains for one family, if present: run
+ * by the install step when `access` is gone, so no stale rule outlives it (a conf without
+ * `access` has no PreUp, and PostDown never removes the chains).
+ */
+export function firewallRemove(family: 4 | 6, iface: string): string {
+  checkInterfaceName(iface, "interfaceName");
+  const t = family === 4 ? "iptables" : "ip6tables";
+  const jumps = [`FORWARD -i ${iface} -j ${FORWARD_CHAIN}`, `FORWARD -o ${iface} -j ${FORWARD_CHAIN}`, `INPUT -i ${iface} -j ${INPUT_CHAIN}`];
+  return `command -v ${t} >/dev/null || exit 0; for j in ${jumps.map((j) => `"${j}"`).join(" ")}; do while ${t} -D $j 2>/dev/null; do :; done; done; for ch in ${FORWARD_CHAIN} ${INPUT_CHAIN}; do ${t} -F $ch 2>/dev/null; ${t} -X $ch 2>/dev/null; done; true`;
+}
