@@ -11,4 +11,4 @@ export * from "./ContainerArgs";
 export * from "./Secrecy";
 export * from "./LocalHostPath";
 export * from "./ComponentError";
-export { Protocol, SiteLinkMode, WgKitError } from "@wgkit/core";
+export { AccessAction, AccessDefault, AccessProtocol, Protocol, SiteLinkMode, WgKitError } from "@wgkit/core";
