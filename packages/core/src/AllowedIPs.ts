@@ -15,6 +15,13 @@ export function parseCidr(value: string, field: string): Cidr {
   return { cidr, addr, prefix };
 }
 
+/** The network a CIDR names as the kernel stores it (host bits cleared): `10.0.0.1/24` → `10.0.0.0/24`. */
+export function networkKey(cidr: string): string {
+  const [addr, prefix] = ipaddr.parseCIDR(cidr);
+  const net = addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  return `${net.toString()}/${prefix}`;
+}
+
 /**
  * Normalises a list of CIDRs (AllowedIPs, LANs, route selectors); bare addresses become /32 or
  * /128. Only a list: a string (even a comma list) is refused, as every list field is.
