@@ -229,7 +229,16 @@ export const HARDENING: Case[] = [
     { c: "link", args: base.link, field: "name", rule: "docker-name", what: "a SiteLink name ending in '-'", name: "home-" },
   ]),
 ];
-CATALOGUE.push(...HARDENING);
+/** Issue 19 (hardening III), class 4: provider confs that come up and carry nothing. */
+const noEndpoint = conf.replace(/^Endpoint = .*\n/m, "");
+export const HARDENING_III_PROVIDER: Case[] = cls("19.4 provider confs", [
+  tun({ config: `${conf}\n[Peer]\nPublicKey = ${generateKeyPair().publicKey}\nEndpoint = 198.51.100.11:51820\nAllowedIPs = 0.0.0.0/0\n` }, "config.peers[1].allowedIps[0]", "duplicate-allowed-ips", "the same AllowedIPs on two peers"),
+  tun({ config: conf.replace("[Peer]", "Table = off\n\n[Peer]") }, "config", "table-off", "Table = off without table"),
+  tun({ config: conf.replace("[Peer]", "Table = 1234\n\n[Peer]") }, "config", "table-without-rules", "a numbered Table without table"),
+  tun({ config: noEndpoint }, "config.peers[0].endpoint", "no-handshake", "a peer without Endpoint"),
+  tun({ config: noEndpoint.replace("[Peer]", "ListenPort = 51820\n\n[Peer]"), publishPorts: [{ internal: 51820 }] }, "config.peers[0].endpoint", "no-handshake", "ListenPort published over TCP only"),
+]);
+CATALOGUE.push(...HARDENING, ...HARDENING_III_PROVIDER);
 
 const construct = (c: Case) => {
   switch (c.c) {

@@ -66,7 +66,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AddressLedger, AddressPlan, creationStamp, LedgerInput, parseSubnet, PeerAddresses, placementOrder } from "@wgkit/core";
+import { AddressLedger, AddressPlan, creationStamp, LedgerInput, parseSubnet, PeerAddresses, placementOrder, withoutValue } from "@wgkit/core";
 
 /** One peer whose state is kept. */
 export interface PeerStateRequest {
@@ -106,8 +106,8 @@ export function subnetTag(subnet: string): string {
 export function peerState(
   parent: pulumi.Resource,
   server: string,
-  /** Runs the ledger's checks (so that their errors name the component). */
-  named: <T>(f: () => T) => T,
+  /** Runs the ledger's checks (so that their errors name the component); values are hidden when the ledger input is secret. */
+  plainNamed: <T>(f: () => T) => T,
   peers: readonly PeerStateRequest[],
   subnet: string,
   ledger: pulumi.Output<LedgerInput>,
@@ -147,6 +147,8 @@ export function peerState(
 
   // The chain: runs once the subnets, pins and every seed's stamp are known.
   const plan = start.apply(async ([input]) => {
+    // A late error shows addresses and subnets only when none of them came from a secret.
+    const named = await pulumi.isSecret(ledger) ? <T>(f: () => T): T => plainNamed(() => { try { return f(); } catch (e) { throw withoutValue(e); } }) : plainNamed;
     const st = await Promise.all(peers.map((p) => stamps.get(p.name)!.promise));
     const order = placementOrder(peers.map((p, i) => ({ name: p.name, stamp: st[i], isNew: st[i] === stamp })));
     let book: AddressLedger;

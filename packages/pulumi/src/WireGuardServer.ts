@@ -155,7 +155,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
     const spec = pulumi.output({ ...settings, peers: peerSettings }).apply((a) => a as unknown as ResolvedSpec);
     const server = importedOrSeeded(`${name}-key`, args.privateKey, args.rotation, this);
     this.publicKey = server.publicKey;
-    this.endpoint = pulumi.all([args.serverUrl, args.serverPort]).apply(([serverUrl, serverPort]) => serverEndpoint({ serverUrl, serverPort }));
+    this.endpoint = pulumi.all([args.serverUrl, args.serverPort]).apply(([serverUrl, serverPort]) => checked(() => serverEndpoint({ serverUrl, serverPort })));
 
     // Keys and addresses: see PeerState.ts for the invariant and its failure modes.
     const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
@@ -199,7 +199,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
         serverPublicKey: this.publicKey,
         endpoint: this.endpoint,
         addresses: plan.apply((pl) => pl.peers[n]),
-        dns: pulumi.all([p.dns, args.dns, args.subnet, args.subnet6]).apply(([pd, sd, subnet, subnet6]) => resolvePeerDns(pd, sd, serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6))),
+        dns: pulumi.all([p.dns, args.dns, args.subnet, args.subnet6]).apply(([pd, sd, subnet, subnet6]) => checked(() => resolvePeerDns(pd, sd, serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6)))),
         allowedIps: p.allowedIps ?? args.allowedIps,
         persistentKeepalive: p.persistentKeepalive ?? args.persistentKeepalive,
         mtu: p.mtu ?? args.mtu,
