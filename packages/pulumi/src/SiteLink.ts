@@ -7,7 +7,7 @@ import {
 } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
-import { splitKnown } from "./known";
+import { checkPlain, checkPlainFields, checkPlainObject, PLAIN_CONTAINER_FIELDS, splitKnown } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 import { naming, namingResolved } from "./ComponentError";
@@ -76,8 +76,17 @@ export class SiteLink extends pulumi.ComponentResource {
 
   constructor(name: string, args: SiteLinkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(SITE_LINK_TYPE, name, () => {
+      checkPlain(name, "name", "it names the link's containers and resources");
+      checkPlainObject(args, "args", "the link's args");
       checkArgsObject(args, "args");
       const { plain, unknown } = splitKnown(args);
+      for (const side of ["siteA", "siteB"] as const) {
+        const s: unknown = args[side];
+        checkPlainObject(s, side, "each site (its name names resources)");
+        if (s !== null && typeof s === "object") {
+          checkPlainFields(s as Record<string, unknown>, [...PLAIN_CONTAINER_FIELDS, "name", "publishPort"], side, "the field is not an Input (it names the site's resources or sets its container and published port)");
+        }
+      }
       checkContainerName(name, "name"); // the Docker containers and volumes are named after it
       checkSiteLinkSpec(plain as Partial<SiteLinkSpec>, unknown);
       for (const side of ["siteA", "siteB"] as const) checkConfigPathOnLocalEngine(plain[side]?.configPath, args[side].dockerHost, `${side}.configPath`);
