@@ -22,7 +22,7 @@ const base: Record<Ctor, Record<string, unknown>> = {
   server: { serverUrl: "vpn.example.com" },
   peer: { serverPublicKey: S.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13.2" },
   tunnel: { config: conf },
-  link: { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } },
+  link: { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"], publishPort: 51821 } },
 };
 const srv = (args: object, field: string, rule: string | RegExp, what: string): Case => ({ c: "server", args: { ...base.server, ...args }, field, rule, what });
 const peer = (args: object, field: string, rule: string | RegExp, what: string): Case => ({ c: "peer", args: { ...base.peer, ...args }, field, rule, what });
@@ -288,6 +288,14 @@ export const SHAPES: Case[] = [
   shape("link", () => ({ args: { ...base.link, siteA: { ...(base.link.siteA as object), image: out("x") } } }), "siteA.image", "plain", "site image as an output"),
 ];
 CATALOGUE.push(...SHAPES);
+
+/** Issue 19, class 5: published host ports that collide on one engine (across components: Uniqueness.test.ts). */
+CATALOGUE.push(
+  { ...tun({ publishPorts: [{ internal: 80 }, { internal: 8080, external: 80 }] }, "publishPorts[1].external", "port-collision", "two published ports on one host port"), cls: "19.5 uniqueness" },
+  { ...tun({ publishPorts: [{ internal: 53, protocol: "udp" }, { internal: 53, protocol: "udp" }] }, "publishPorts[1].internal", "port-collision", "one udp port published twice"), cls: "19.5 uniqueness" },
+  { ...site({}, { publishPort: undefined }, {}, "siteB.publishPort", "port-collision", "both sites on one engine with the default port"), cls: "19.5 uniqueness" },
+  { ...site({ publishPort: 51900, dockerHost: "ssh://a@203.0.113.1" }, { publishPort: 51900, dockerHost: "ssh://a@203.0.113.1" }, {}, "siteB.publishPort", "port-collision", "both sites on one remote engine with one port"), cls: "19.5 uniqueness" },
+);
 
 const nameOf = (c: Case, made?: { name?: unknown }): string => (made?.name ?? c.name ?? (c.c === "server" ? "ts" : c.c === "peer" ? "t" : "tc")) as string;
 const construct = (c: Case, made = c.lazy?.()) => {

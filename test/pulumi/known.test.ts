@@ -51,7 +51,7 @@ describe("known: partly unknown values are accepted at preview when their known 
     ["server", () => new WireGuardServer("s1", { serverUrl: "vpn.example.com", dns: ["1.1.1.1", pulumi.unknown as never], allowedIps: ["10.0.0.0/8", pulumi.output("::/0")], peers: { a: { serverAllowedIps: [pulumi.output("192.168.9.0/24"), "192.168.1.0/24"] } } })],
     ["peer", () => new Peer("p1", { serverPublicKey: S.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13.2", dns: ["1.1.1.1", pulumi.unknown as never] })],
     ["tunnel", () => new ClientTunnel("t1", { config: conf, table: "55111", routeDestinations: [pulumi.unknown as never, "10.1.0.0/16"], networks: ["lan", pulumi.output("x")] })],
-    ["link", () => new SiteLink("l1", { siteA: { name: "a", lans: ["192.168.1.0/24", pulumi.unknown as never], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } })],
+    ["link", () => new SiteLink("l1", { siteA: { name: "a", lans: ["192.168.1.0/24", pulumi.unknown as never], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"], publishPort: 51821 } })],
   ];
   for (const [c, f] of make) {
     it(`${c}: a list holding the SDK's unknown or an Output next to valid entries`, async () => {

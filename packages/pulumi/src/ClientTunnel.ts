@@ -8,7 +8,8 @@ import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { checkPlain, checkPlainFields, checkPlainObject, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
-import { naming, namingResolved } from "./ComponentError";
+import { componentLabel, naming, namingResolved } from "./ComponentError";
+import { engineOf, publishPorts } from "./PublishedPorts";
 import { publicKeyOutput } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -74,6 +75,11 @@ export class ClientTunnel extends pulumi.ComponentResource {
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+      const engine = engineOf(opts, args.dockerHost);
+      publishPorts((args.publishPorts ?? []).map((p, i) => ({
+        owner: componentLabel(CLIENT_TUNNEL_TYPE, name), field: `publishPorts[${i}].${p.external !== undefined ? "external" : "internal"}`,
+        engine, port: p.external ?? p.internal, protocol: p.protocol ?? "tcp",
+      })));
     });
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";

@@ -8,7 +8,8 @@ import {
 import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { checkPlain, checkPlainFields, checkPlainObject, isLate, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
-import { naming, namingResolved } from "./ComponentError";
+import { componentLabel, naming, namingResolved } from "./ComponentError";
+import { engineOf, publishPorts } from "./PublishedPorts";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 import { publicKeyOutput } from "./Secrecy";
 import { peerState } from "./PeerState";
@@ -143,6 +144,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+      publishPorts([{ owner: componentLabel(SERVER_TYPE, name), field: "serverPort", engine: engineOf(opts, args.dockerHost), port: (args.serverPort ?? CONTAINER_PORT) as number, protocol: "udp" }]);
     });
     super(SERVER_TYPE, name, {}, opts);
     // Validation of values resolved later: named after this instance, no part of the value shown.
