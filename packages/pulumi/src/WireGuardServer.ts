@@ -7,8 +7,9 @@ import {
 } from "@wgkit/core";
 import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
-import { splitKnown, topLevel } from "./known";
-import { naming, namingResolved } from "./ComponentError";
+import { checkPlain, checkPlainFields, checkPlainObject, isLate, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
+import { componentLabel, naming, namingResolved } from "./ComponentError";
+import { engineOf, publishPorts } from "./PublishedPorts";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 import { publicKeyOutput } from "./Secrecy";
 import { peerState } from "./PeerState";
@@ -123,11 +124,16 @@ export class WireGuardServer extends pulumi.ComponentResource {
 
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(SERVER_TYPE, name, () => {
+      checkPlain(name, "name", "it names the server's container and resources");
+      checkPlainObject(args, "args", "the server's args");
       checkArgsObject(args, "args");
-      check(args.peers === undefined || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
+      check(args.peers === undefined || isLate(args.peers) || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
         "peers", "plain-map", "must be a map of name → peer settings, not a list");
       const { plain, unknown } = splitKnown(args);
       if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
+      // A peer's own fields decide its resources (imported or generated keys): the peer must be plain.
+      for (const [n, p] of Object.entries(args.peers ?? {})) checkPlainObject(p, `peers.${n}`, "each peer's settings");
+      checkPlainFields(args, [...PLAIN_CONTAINER_FIELDS, "readyTimeoutSeconds"], "", "the field is not an Input (it sets the container or its install step)");
       if (unknown.has("subnet")) throw new WgKitError("subnet", "plain", "must be known when the program runs (it names the peers' address memories)");
       // Structural, so it holds for Output-valued keys too: an imported preshared key belongs to a
       // peer whose own key is imported (privateKey) or held by the device (publicKey).
@@ -138,6 +144,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+      publishPorts([{ owner: componentLabel(SERVER_TYPE, name), field: "serverPort", engine: engineOf(opts, args.dockerHost), port: (args.serverPort ?? CONTAINER_PORT) as number, protocol: "udp" }]);
     });
     super(SERVER_TYPE, name, {}, opts);
     // Validation of values resolved later: named after this instance, no part of the value shown.
