@@ -25,3 +25,4 @@ export * from "./PeerSpec";
 export * from "./WgShow";
 export * from "./LinuxserverConfig";
 export * from "./UserspaceImage";
+export * from "./TerminalText";
