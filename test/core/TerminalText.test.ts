@@ -5,21 +5,7 @@ import * as path from "path";
 import * as fc from "fast-check";
 import * as ts from "typescript";
 import { shellWord, terminalBlock, terminalText, tsString } from "@wgkit/core";
-
-/**
- * Independent of TerminalText's own pattern: every code point a terminal or an editor acts on
- * (C0, DEL, C1, U+2028/9, the bidirectional controls listed by Unicode's Bidi_Control property),
- * spelled out by number.
- */
-function forbidden(s: string): string[] {
-  const out: string[] = [];
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || c === 0x061c || c === 0x200e || c === 0x200f ||
-      (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || (c >= 0xd800 && c <= 0xdfff)) out.push(`U+${c.toString(16)}`);
-  }
-  return out;
-}
+import { terminalControls as forbidden } from "../support/terminalOracle";
 
 /** Strings rich in what an attacker would send: escape sequences, bidi overrides, separators, any code unit. */
 const hostile = fc.oneof(

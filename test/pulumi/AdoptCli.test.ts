@@ -5,6 +5,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { buildLinuxserverConfig, edit, Fixture, hashTree } from "../support/linuxserverFixture";
 import { tmpDir } from "../support/wgTools";
+import { terminalControls } from "../support/terminalOracle";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const PKG = path.join(ROOT, "packages", "pulumi");
@@ -157,17 +158,6 @@ describe("wgkit adopt (the built CLI, run as a child process)", () => {
   });
 });
 
-/** Every code point a terminal acts on (C0 but newline, DEL, C1, U+2028/9, bidirectional controls), spelled out by number. */
-function controls(s: string): string[] {
-  const out: string[] = [];
-  for (const ch of s) {
-    const c = ch.codePointAt(0)!;
-    if ((c < 0x20 && c !== 0x0a) || (c >= 0x7f && c <= 0x9f) || c === 0x2028 || c === 0x2029 || c === 0x061c || c === 0x200e || c === 0x200f ||
-      (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069)) out.push(`U+${c.toString(16)}`);
-  }
-  return out;
-}
-
 /** Renames a peer folder and the files in it that carry its name. */
 function renameFolder(f: Fixture, from: string, to: string): void {
   fs.renameSync(f.file(from), f.file(to));
@@ -193,7 +183,7 @@ describe("wgkit adopt: names from the directory cannot forge a line or drive the
     fs.writeFileSync(f.file(`wg_confs/x${EVIL}.conf`), "");
     const r = cli(["adopt", f.dir]);
     assert.equal(r.code, 0, r.stderr);
-    assert.deepEqual(controls(r.stdout), []);
+    assert.deepEqual(terminalControls(r.stdout, { newline: true }), []);
     assert.ok(!/^FORGED/m.test(r.stdout), "no line of the output starts with the planted text");
     assert.ok(r.stdout.includes("  - peer_old\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202e\\u2066FORGED\\x7f (address 10.13.13.3)\n"), r.stdout);
     assert.ok(r.stdout.includes("  - peer_x\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202e\\u2066FORGED\\x7f\n"), r.stdout);
@@ -216,7 +206,7 @@ describe("wgkit adopt: names from the directory cannot forge a line or drive the
     renameFolder(f, "peer_bad", `peer_bad${EVIL_NAME}`);
     const r = cli(["adopt", f.dir]);
     assert.equal(r.code, 1);
-    assert.deepEqual(controls(r.stderr), []);
+    assert.deepEqual(terminalControls(r.stderr, { newline: true }), []);
     assert.equal(r.stderr.split("\n").length, 2, r.stderr);
     assert.match(r.stderr, /^wgkit adopt: wg_confs\/wg0\.conf: .* folder peer_bad\\x1b\]0;owned\\x07\\x1b\[2J\\x9b31m\\u202e\\u2066FORGED\\x7f \[rule: peer-folder-mismatch\]\n$/);
   });
