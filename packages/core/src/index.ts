@@ -26,3 +26,4 @@ export * from "./WgShow";
 export * from "./LinuxserverConfig";
 export * from "./UserspaceImage";
 export * from "./PortCollision";
+export * from "./TerminalText";
