@@ -1,14 +1,15 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { applyScript, deployDigests, generateKeyPair, MODULE_GATE_LINE, peerConf, seedScript, serverConf, USERSPACE_GATE_LINE, WgKitError } from "@wgkit/core";
+import { applyScript, deployDigests, generateKeyPair, MODULE_GATE_LINE, peerConf, renderWgQuick, seedScript, serverConf, USERSPACE_GATE_LINE, WgKitError } from "@wgkit/core";
 import { tmpDir } from "../support/wgTools";
 
 /**
  * A stand-in `docker` CLI on PATH. Every `sh -c PAYLOAD` it is asked to run in a container is
  * checked with `sh -n` (a syntax error fails like docker would); the interface "exists" once a
- * payload ran `wg-quick up`; `wg show`, the peers digest and the default route answer from env.
+ * payload ran `wg-quick up`; `wg show`, the peer comparison and the default route answer from env.
  * Every call is logged. The e2e suite runs the same scripts against real containers.
  */
 function fakeDocker(dir: string): void {
@@ -25,7 +26,7 @@ case "$1" in
     if [ "$1" = "sh" ] && [ "$2" = "-c" ]; then
       payload "$3"
       case "$3" in
-        *sha256sum*) echo "$FAKE_DIGEST  -" ;;
+        *"peers | sort"*) [ -z "$FAKE_PEERS_DIFFER" ]; exit $? ;;
         *"wg-quick up"*) if [ -n "$FAKE_UP_ERROR" ]; then echo "$FAKE_UP_ERROR"; exit 1; fi; touch "$FAKE_LOG.up" ;;
       esac
       exit 0
@@ -55,18 +56,17 @@ describe("Deploy: the conf seed and install scripts", function () {
     const t0 = Date.now();
     const r = spawnSync("sh", ["-c", sh], {
       input: "[Interface]\nPrivateKey = secret\n", encoding: "utf8",
-      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WGKIT_CONTAINER: "wg-test", WGKIT_CONFIG: "wg-config", WGKIT_IMAGE: "img", FAKE_LOG: log, FAKE_PK: server.publicKey, FAKE_PORT: "51820", FAKE_DIGEST: digests.peersDigest, ...env },
+      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WGKIT_CONTAINER: "wg-test", WGKIT_CONFIG: "wg-config", WGKIT_IMAGE: "img", FAKE_LOG: log, FAKE_PK: server.publicKey, FAKE_PORT: "51820", ...env },
     });
     const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
     fs.rmSync(dir, { recursive: true, force: true });
     return { ...r, ms: Date.now() - t0, calls };
   };
 
-  it("digests: peers and routed LANs change only the peers digest and the live routes; the interface section changes the fingerprint", () => {
+  it("digests: peers and routed LANs do not change the fingerprint (the LANs' routes are live); the interface section does", () => {
     const other = generateKeyPair();
     const more = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }, { publicKey: other.publicKey, address: "10.13.13.3" }] }));
     assert.equal(more.fingerprint, digests.fingerprint, "a peer inside the subnet is applied live");
-    assert.notEqual(more.peersDigest, digests.peersDigest);
     const lan = deployDigests(serverConf({ privateKey: server.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2", serverAllowedIps: ["192.168.7.0/24"] }] }));
     assert.equal(lan.fingerprint, digests.fingerprint, "a routed LAN (a spoke) is routed live: no restart");
     assert.deepEqual(lan.liveRoutes, ["192.168.7.0/24"]);
@@ -93,7 +93,7 @@ describe("Deploy: the conf seed and install scripts", function () {
     let r = run(script, { FAKE_PK: other });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, new RegExp(`reports public key ${other.replace(/[+/]/g, "\\$&")}, expected`));
-    r = run(script, { FAKE_DIGEST: "0".repeat(64) });
+    r = run(script, { FAKE_PEERS_DIFFER: "1" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /its peers differ from the conf/);
     r = run(script, { FAKE_NO_ROUTE: "1" });
@@ -105,11 +105,20 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.match(r.stderr, /the conf was rejected: Name or service not known: `vpn\.example\.com:51820'/);
   });
 
-  it("digests: no private key in what is hashed (a key change alone is applied live by wg syncconf)", () => {
+  it("digests: keyed by the private key (HMAC): not reproducible without it; a new key restarts the interface; no digest of the peers travels", () => {
     const other = generateKeyPair();
     const rekeyed = deployDigests(serverConf({ privateKey: other.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }] }));
-    assert.equal(rekeyed.fingerprint, digests.fingerprint);
+    assert.notEqual(rekeyed.fingerprint, digests.fingerprint, "a key change restarts the interface (every peer handshakes again anyway)");
+    assert.equal(deployDigests(model).fingerprint, digests.fingerprint, "same conf, same fingerprint (preview --expect-no-changes)");
     assert.ok(!script.includes(server.privateKey) && !seedScript("wg0", digests).includes(server.privateKey));
+    // what an attacker holding the state could compute: plain hashes of the conf's parts, of its interface section, of the peers
+    const text = renderWgQuick(model);
+    const candidates = [text, text.replace(/^PrivateKey.*\n/m, ""), peer.publicKey, `${peer.publicKey}\n`, "10.13.13.0/24", "10.13.13.1/24"];
+    for (const c of candidates) for (const h of ["sha256", "sha1", "md5"]) {
+      const d = crypto.createHash(h).update(c).digest("hex");
+      assert.ok(!script.includes(d) && !seedScript("wg0", digests).includes(d), `${h} of ${JSON.stringify(c.slice(0, 30))} is in the script`);
+    }
+    assert.doesNotMatch(script, /sha256sum/);
   });
 
   it("install: the image's module gate in the log fails at once with the fix (modprobe or userspace), not after the timeout", () => {
@@ -163,7 +172,7 @@ describe("Deploy: the conf seed and install scripts", function () {
     const hubScript = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests: d, timeoutSeconds: 3,
       hub: { firewall4: "*filter\n:WGKIT-FWD - [0:0]\nCOMMIT\n", hosts: "10.13.13.2 a.wg.internal\n" } });
     assert.equal(spawnSync("sh", ["-n", "-c", hubScript]).status, 0);
-    const r = run(hubScript, { FAKE_DIGEST: d.peersDigest });
+    const r = run(hubScript);
     assert.equal(r.status, 0, r.stderr);
     const calls = r.calls.split("\n");
     const fw = calls.findIndex((l) => l.includes("iptables-restore --noflush /config/wg_confs/.wg0.fw4"));
@@ -171,7 +180,7 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.ok(fw >= 0 && sync > fw, "rules in place before peers change");
     assert.ok(calls.some((l) => l.includes("ip -4 route replace 192.168.7.0/24 dev wg0")), "the spoke's LAN routed live");
     assert.match(hubScript, /<<'WGKIT_EOF' [^\n]*\n\*filter\n/);
-    assert.ok(hubScript.includes(`echo "${server.publicKey} ${d.peersDigest}"`), "the health check's expectation");
+    assert.ok(hubScript.includes(`echo "${server.publicKey}" | docker exec -i "$c" sh -c 'cat > /config/wg_confs/.wg0.expect.wgkit-new`), "the health check's expectation");
     assert.throws(() => applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, digests: d, hub: { hosts: "x\nWGKIT_EOF\nreboot\n" } }), (e: WgKitError) => e.rule === "internal");
   });
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { execFileSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { generateKeyPair, generatePresharedKey, LinuxserverAdoption, publicKeyOf, readLinuxserverConfig, WgKitError } from "@wgkit/core";
@@ -262,5 +262,103 @@ describe("readLinuxserverConfig: one error per broken rule, naming the file, wit
   it("the catalogue covers at least 15 distinct rules, and every message names its file", () => {
     assert.ok(new Set(BROKEN.map((b) => b.rule)).size >= 15);
     assert.equal(messages.length, BROKEN.length, "every broken variant above threw");
+  });
+});
+
+/**
+ * The directory is hostile (the container's user writes it; `wgkit adopt` may run as root). The
+ * content of every planted file is a marker the error must not repeat: without the fix, the
+ * parser quotes it (`ListenPort = <marker>` is an `integer` error that shows the value).
+ */
+const MARKER = "ROOT-ONLY-SECRET-4f1c9e";
+const MARKER_CONF = `[Interface]\nListenPort = ${MARKER}\n`;
+interface Hostile { name: string; plant: (f: Fixture, outside: string) => void; field: string; rule: string; root?: boolean }
+const swap = (f: Fixture, rel: string, make: (p: string) => void) => { fs.rmSync(f.file(rel), { recursive: true, force: true }); make(f.file(rel)); };
+const outsideFile = (outside: string, content = MARKER_CONF) => { const p = path.join(outside, "shadow"); fs.writeFileSync(p, content, { mode: 0o600 }); return p; };
+const HOSTILE: Hostile[] = [
+  { name: "the server conf is a symlink to a file outside the directory", field: "wg_confs/wg0.conf", rule: "outside-dir",
+    plant: (f, o) => swap(f, "wg_confs/wg0.conf", (p) => fs.symlinkSync(outsideFile(o), p)) },
+  { name: "a relative symlink climbing out with ../..", field: "wg_confs/wg0.conf", rule: "outside-dir",
+    plant: (f, o) => { outsideFile(o); swap(f, "wg_confs/wg0.conf", (p) => fs.symlinkSync("../../shadow", p)); } },
+  { name: "the wg_confs folder is a symlink to a folder outside (its names are not listed either)", field: "wg_confs", rule: "outside-dir",
+    plant: (f, o) => {
+      const d = path.join(o, "elsewhere");
+      fs.mkdirSync(d);
+      fs.writeFileSync(path.join(d, "wg0.conf"), MARKER_CONF);
+      fs.writeFileSync(path.join(d, `${MARKER}.conf`), "");
+      swap(f, "wg_confs", (p) => fs.symlinkSync(d, p));
+    } },
+  { name: "a preshared key file is a symlink to /dev/null", field: "peer3/presharedkey-peer3", rule: "outside-dir",
+    plant: (f) => swap(f, "peer3/presharedkey-peer3", (p) => fs.symlinkSync("/dev/null", p)) },
+  { name: "a preshared key file is a symlink to a device node", field: "peer3/presharedkey-peer3", rule: "outside-dir",
+    plant: (f) => swap(f, "peer3/presharedkey-peer3", (p) => fs.symlinkSync("/dev/zero", p)) },
+  { name: "a preshared key file is a character device made inside the directory (mknod c 1 3)", field: "peer3/presharedkey-peer3", rule: "not-a-file", root: true,
+    plant: (f) => swap(f, "peer3/presharedkey-peer3", (p) => execFileSync("mknod", [p, "c", "1", "3"])) },
+  { name: "a key file is a directory", field: "server/privatekey-server", rule: "not-a-file",
+    plant: (f) => swap(f, "server/privatekey-server", (p) => fs.mkdirSync(p)) },
+  { name: "a key file is a hard link to a file outside the directory", field: "server/publickey-server", rule: "hard-link",
+    plant: (f, o) => swap(f, "server/publickey-server", (p) => fs.linkSync(outsideFile(o, `${MARKER}\n`), p)) },
+  { name: "a file over 1 MiB (1 MiB + 1 byte)", field: ".donoteditthisfile", rule: "too-large",
+    plant: (f) => fs.writeFileSync(f.file(".donoteditthisfile"), `${MARKER}\n`.padEnd(1024 * 1024 + 1, "#")) },
+];
+
+describe("readLinuxserverConfig: a hostile directory (symlinks out, FIFOs, devices, hard links, huge files)", () => {
+  for (const h of HOSTILE) {
+    it(`${h.rule}: ${h.name}; the file's content is not in the error`, function () {
+      if (h.root && process.getuid?.() !== 0) this.skip();
+      const f = fixture(USUAL);
+      const outside = path.dirname(f.dir); // the fixture's temp dir: it holds .../config
+      const target = path.join(outside, "shadow");
+      h.plant(f, outside);
+      const targetBefore = fs.existsSync(target) ? fs.readFileSync(target, "utf8") : undefined;
+      let error: unknown;
+      try { readLinuxserverConfig(f.dir); } catch (e) { error = e; }
+      assert.ok(error instanceof WgKitError, `expected a WgKitError, got ${String(error)}`);
+      assert.equal(error.rule, h.rule, error.message);
+      assert.equal(error.field, h.field, error.message);
+      assert.ok(!`${error.message} ${error.stack}`.includes(MARKER), `the planted content leaked: ${error.message}`);
+      assert.ok(!error.message.includes(outside), "where a link points is not shown");
+      if (targetBefore !== undefined) assert.equal(fs.readFileSync(target, "utf8"), targetBefore);
+    });
+  }
+
+  it("not-a-file: a FIFO in place of a device conf is refused without opening it (the reader does not block)", () => {
+    const f = fixture(USUAL);
+    swap(f, "peer_nas/peer_nas.conf", (p) => execFileSync("mkfifo", [p]));
+    // In a child with a deadline: a reader that opens the FIFO blocks forever (nobody writes to it).
+    const core = require.resolve("@wgkit/core");
+    const r = spawnSync(process.execPath, ["-e", `try { require(${JSON.stringify(core)}).readLinuxserverConfig(${JSON.stringify(f.dir)}); console.log("adopted"); }
+      catch (e) { console.log(JSON.stringify({ rule: e.rule, field: e.field, message: e.message })); }`], { encoding: "utf8", timeout: 20_000 });
+    assert.equal(r.error, undefined, `the reader blocked on the FIFO (${String(r.error)})`);
+    assert.deepEqual(JSON.parse(r.stdout), { rule: "not-a-file", field: "peer_nas/peer_nas.conf", message: "peer_nas/peer_nas.conf: is a FIFO, not a regular file; not read [rule: not-a-file]" });
+  });
+
+  it("a FIFO as a leftover folder's conf: the leftover is reported without address, nothing blocks", () => {
+    const f = fixture({ peers: [{ id: "laptop" }, { id: "old", leftover: true }] });
+    swap(f, "peer_old/peer_old.conf", (p) => execFileSync("mkfifo", [p]));
+    const core = require.resolve("@wgkit/core");
+    const r = spawnSync(process.execPath, ["-e", `console.log(JSON.stringify(require(${JSON.stringify(core)}).readLinuxserverConfig(${JSON.stringify(f.dir)}).leftovers))`],
+      { encoding: "utf8", timeout: 20_000 });
+    assert.equal(r.error, undefined, `the reader blocked on the FIFO (${String(r.error)})`);
+    assert.deepEqual(JSON.parse(r.stdout), [{ folder: "peer_old", name: "old" }]);
+  });
+
+  it("what stays allowed: a symlink that stays inside the directory is followed; a file of exactly 1 MiB is read", () => {
+    const f = fixture(USUAL);
+    const want = readLinuxserverConfig(f.dir).args;
+    fs.renameSync(f.file("wg_confs/wg0.conf"), f.file("wg_confs/wg0.conf.orig"));
+    fs.symlinkSync("wg0.conf.orig", f.file("wg_confs/wg0.conf"));
+    fs.symlinkSync("../peer3/peer3.conf", f.file("server/peer3-copy"));
+    const text = fs.readFileSync(f.file("peer3/peer3.conf"), "utf8");
+    fs.writeFileSync(f.file("peer3/peer3.conf"), `${text}\n`.padEnd(1024 * 1024, "#"));
+    assert.equal(fs.statSync(f.file("peer3/peer3.conf")).size, 1024 * 1024);
+    assert.deepEqual(readLinuxserverConfig(f.dir).args, want);
+  });
+
+  it("the config dir itself may be reached through a symlink (the user chose it)", () => {
+    const f = fixture(USUAL);
+    const link = path.join(path.dirname(f.dir), "link");
+    fs.symlinkSync(f.dir, link);
+    assert.equal(readLinuxserverConfig(link).args.privateKey, f.server.privateKey);
   });
 });

@@ -5,6 +5,7 @@ import * as path from "path";
 import * as ts from "typescript";
 import { buildLinuxserverConfig, edit, Fixture, hashTree } from "../support/linuxserverFixture";
 import { tmpDir } from "../support/wgTools";
+import { terminalControls } from "../support/terminalOracle";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const PKG = path.join(ROOT, "packages", "pulumi");
@@ -154,5 +155,59 @@ describe("wgkit adopt (the built CLI, run as a child process)", () => {
     const u = cli([]);
     assert.equal(u.code, 2);
     assert.match(u.stderr, /^usage: wgkit adopt <config dir>/);
+  });
+});
+
+/** Renames a peer folder and the files in it that carry its name. */
+function renameFolder(f: Fixture, from: string, to: string): void {
+  fs.renameSync(f.file(from), f.file(to));
+  for (const n of fs.readdirSync(f.file(to))) if (n.includes(from)) fs.renameSync(path.join(f.file(to), n), path.join(f.file(to), n.split(from).join(to)));
+}
+
+describe("wgkit adopt: names from the directory cannot forge a line or drive the terminal", () => {
+  let base: string;
+  before(() => { base = tmpDir("wgkit-cli-names-"); });
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+  const EVIL = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202e\u2066\u2028\r\nFORGED: all keys adopted\x7f";
+  /** A peer folder's name cannot hold a line break (it would not be a peer folder): the rest of EVIL. */
+  const EVIL_NAME = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202e\u2066FORGED\x7f";
+
+  it("leftover folders, unknown files in wg_confs, hook text and the directory's own path: escaped in the summary; the fragment compiles; the commands load the keys through real bash", () => {
+    // The directory's path itself holds a newline and a bidi override: the commands must still name it exactly.
+    const f = buildLinuxserverConfig(path.join(base, "vpn\u202e\nx", "config"), {
+      peers: [{ id: "laptop" }, { id: "old", leftover: true }, { id: "gone", leftover: true }],
+      extraPostUp: ["echo \u202eevil\x9b31m"],
+    });
+    renameFolder(f, "peer_old", `peer_old${EVIL_NAME}`);
+    fs.mkdirSync(f.file(`peer_x${EVIL_NAME}`));
+    fs.writeFileSync(f.file(`wg_confs/x${EVIL}.conf`), "");
+    const r = cli(["adopt", f.dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(terminalControls(r.stdout, { newline: true }), []);
+    assert.ok(!/^FORGED/m.test(r.stdout), "no line of the output starts with the planted text");
+    assert.ok(r.stdout.includes("  - peer_old\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202e\\u2066FORGED\\x7f (address 10.13.13.3)\n"), r.stdout);
+    assert.ok(r.stdout.includes("  - peer_x\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202e\\u2066FORGED\\x7f\n"), r.stdout);
+    assert.ok(r.stdout.includes("  - wg_confs/x\\x1b]0;owned\\x07\\x1b[2J\\x9b31m\\u202e\\u2066\\u2028\\x0d\\x0aFORGED: all keys adopted\\x7f.conf [ignored-conf]"), r.stdout);
+    assert.match(r.stdout, /\[custom-hook\]: PostUp commands are not carried over: echo \\u202eevil\\x9b31m/);
+    const start = r.stdout.indexOf('import * as pulumi from "@pulumi/pulumi";');
+    const fragment = r.stdout.slice(start, r.stdout.indexOf("# ----", start));
+    const out = ts.transpileModule(fragment, { reportDiagnostics: true, compilerOptions: { module: ts.ModuleKind.CommonJS } });
+    assert.deepEqual(out.diagnostics?.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")), []);
+    // The commands, run by bash with `pulumi` a function that echoes what it reads on stdin.
+    const commands = r.stdout.split("\n").filter((l) => l.startsWith("pulumi config set "));
+    const run = spawnSync("bash", ["-euo", "pipefail", "-c", `pulumi() { printf '%s ' "$4"; cat; }\n${commands.join("\n")}`], { encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    const p = f.peers.peer_laptop;
+    assert.equal(run.stdout, `wireguard:server_privateKey ${f.server.privateKey}\nwireguard:peer_laptop_privateKey ${p.privateKey}\nwireguard:peer_laptop_presharedKey ${p.presharedKey}\n`);
+  });
+
+  it("an error naming a hostile folder (a peer folder renamed with escape sequences and bidi overrides) is printed escaped, on one line", () => {
+    const f = buildLinuxserverConfig(path.join(base, "err", "config"), { peers: [{ id: "bad" }] });
+    renameFolder(f, "peer_bad", `peer_bad${EVIL_NAME}`);
+    const r = cli(["adopt", f.dir]);
+    assert.equal(r.code, 1);
+    assert.deepEqual(terminalControls(r.stderr, { newline: true }), []);
+    assert.equal(r.stderr.split("\n").length, 2, r.stderr);
+    assert.match(r.stderr, /^wgkit adopt: wg_confs\/wg0\.conf: .* folder peer_bad\\x1b\]0;owned\\x07\\x1b\[2J\\x9b31m\\u202e\\u2066FORGED\\x7f \[rule: peer-folder-mismatch\]\n$/);
   });
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { generateKeyPair, peerConf, renderWgQuick, WgKitError } from "@wgkit/core";
-import { ClientTunnel, ComponentError, Peer, SiteLink, WireGuardServer } from "@wgkit/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { ClientTunnel, ComponentError, componentLabel, Peer, SiteLink, WireGuardServer } from "@wgkit/pulumi";
 import { RecordingMocks, useMocks } from "../support/mocks";
 
 /**
@@ -12,12 +13,16 @@ const conf = renderWgQuick(peerConf({ privateKey: K.privateKey, address: "10.64.
 const HOSTILE = ["x\ny", "x\rPostUp = id", "x\u0000", "x [Peer]", "PostUp = touch /pwned"];
 
 type Ctor = "server" | "peer" | "tunnel" | "link";
-type Case = { c: Ctor; args: Record<string, unknown>; field: string; rule: string | RegExp; what: string; name?: string; notIn?: string[]; cls?: string };
+type Case = {
+  c: Ctor; args: Record<string, unknown>; field: string; rule: string | RegExp; what: string; name?: string; notIn?: string[]; cls?: string;
+  /** Builds args (and name) inside the test, for values that must be created under the mocks (Outputs). */
+  lazy?: () => { args: unknown; name?: unknown };
+};
 const base: Record<Ctor, Record<string, unknown>> = {
   server: { serverUrl: "vpn.example.com" },
   peer: { serverPublicKey: S.publicKey, endpoint: "vpn.example.com:51820", address: "10.13.13.2" },
   tunnel: { config: conf },
-  link: { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } },
+  link: { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"], publishPort: 51821 } },
 };
 const srv = (args: object, field: string, rule: string | RegExp, what: string): Case => ({ c: "server", args: { ...base.server, ...args }, field, rule, what });
 const peer = (args: object, field: string, rule: string | RegExp, what: string): Case => ({ c: "peer", args: { ...base.peer, ...args }, field, rule, what });
@@ -244,14 +249,86 @@ export const HARDENING: Case[] = [
     { c: "link", args: base.link, field: "name", rule: "docker-name", what: "a SiteLink name ending in '-'", name: "home-" },
   ]),
 ];
-CATALOGUE.push(...HARDENING);
+/** Issue 19 (hardening III), class 4: provider confs that come up and carry nothing. */
+const noEndpoint = conf.replace(/^Endpoint = .*\n/m, "");
+export const HARDENING_III_PROVIDER: Case[] = cls("19.4 provider confs", [
+  tun({ config: `${conf}\n[Peer]\nPublicKey = ${generateKeyPair().publicKey}\nEndpoint = 198.51.100.11:51820\nAllowedIPs = 0.0.0.0/0\n` }, "config.peers[1].allowedIps[0]", "duplicate-allowed-ips", "the same AllowedIPs on two peers"),
+  tun({ config: conf.replace("[Peer]", "Table = off\n\n[Peer]") }, "config", "table-off", "Table = off without table"),
+  tun({ config: conf.replace("[Peer]", "Table = 1234\n\n[Peer]") }, "config", "table-without-rules", "a numbered Table without table"),
+  tun({ config: noEndpoint }, "config.peers[0].endpoint", "no-handshake", "a peer without Endpoint"),
+  tun({ config: noEndpoint.replace("[Peer]", "ListenPort = 51820\n\n[Peer]"), publishPorts: [{ internal: 51820 }] }, "config.peers[0].endpoint", "no-handshake", "ListenPort published over TCP only"),
+]);
+CATALOGUE.push(...HARDENING, ...HARDENING_III_PROVIDER);
 
-const construct = (c: Case) => {
+/**
+ * Issue 19, class 3: values shaped the way another Pulumi language (or the component plugin's
+ * deserializer) delivers them — prototype keys, partly unknown lists, whole objects as Outputs,
+ * Outputs where a value must be plain. Built lazily: Outputs are made under the mocks.
+ */
+const out = <T>(v: T) => pulumi.output(v);
+const shape = (c: Ctor, lazy: () => { args: unknown; name?: unknown }, field: string, rule: string | RegExp, what: string): Case =>
+  ({ c, args: {}, lazy, field, rule, what, cls: "19.3 foreign shapes" });
+const withBase = (c: Ctor, extra: object) => () => ({ args: { ...base[c], ...extra } });
+const parsed = (c: Ctor, json: string) => () => ({ args: { ...base[c], ...JSON.parse(json) } });
+export const SHAPES: Case[] = [
+  // prototype keys, as JSON.parse (or another language's map) delivers them
+  shape("server", parsed("server", '{"peers":{"__proto__":{"address":"10.13.13.9"}}}'), "peers.__proto__", "prototype-key", "peer named __proto__ (JSON)"),
+  shape("server", withBase("server", { peers: { constructor: {} } }), "peers.constructor", "prototype-key", "peer named constructor"),
+  shape("server", () => ({ args: { ...base.server, peers: Object.defineProperty({}, "prototype", { value: {}, enumerable: true }) } }), "peers.prototype", "prototype-key", "peer named prototype (defineProperty)"),
+  shape("server", () => ({ args: JSON.parse('{"serverUrl":"vpn.example.com","__proto__":{"subnet":"10.0.0.0/33"}}') }), "__proto__", "prototype-key", "__proto__ key in the args"),
+  shape("server", () => ({ args: { ...base.server, peers: { a: Object.create({ privateKey: K.privateKey }) } } }), "peers.a.privateKey", "prototype-key", "peer setting inherited from a prototype"),
+  shape("peer", parsed("peer", '{"__proto__":{"address":"10.13.13.3"}}'), "__proto__", "prototype-key", "__proto__ key in Peer args"),
+  shape("tunnel", () => ({ args: { ...base.tunnel, publishPorts: JSON.parse('[{"internal":80,"__proto__":{"external":22}}]') } }), "publishPorts[0].__proto__", "prototype-key", "__proto__ in a published port"),
+  shape("link", () => ({ args: { ...base.link, siteB: { ...(base.link.siteB as object), ...JSON.parse('{"__proto__":{"publishPort":1}}') } } }), "siteB.__proto__", "prototype-key", "__proto__ in a site"),
+  // lists with unknown entries: the known entries are checked now
+  shape("server", () => ({ args: { ...base.server, allowedIps: ["0.0.0.0/33", out("::/0")] } }), "allowedIps[0]", "cidr", "bad AllowedIPs next to an output"),
+  shape("server", () => ({ args: { ...base.server, dns: [pulumi.unknown, "not a host"] } }), "dns[1]", "dns", "bad DNS next to the SDK's unknown"),
+  shape("server", () => ({ args: { ...base.server, peers: { a: { serverAllowedIps: [out("192.168.9.0/24"), "192.168.1.5/24"] } } } }), "peers.a.serverAllowedIps[1]", "host-bits", "bad peer LAN next to an output"),
+  shape("peer", () => ({ args: { ...base.peer, allowedIps: [out("10.0.0.0/8"), "10.0.0.0/40"] } }), "allowedIps[1]", "cidr", "bad Peer AllowedIPs next to an output"),
+  shape("peer", () => ({ args: { ...base.peer, dns: ["1.1.1.1", out("9.9.9.9"), "x y"] } }), "dns[2]", "dns", "bad Peer DNS after an output"),
+  shape("tunnel", () => ({ args: { ...base.tunnel, table: "55111", routeDestinations: [out("10.1.0.0/16"), "10.0.0.1/8"] } }), "routeDestinations[1]", "host-bits", "bad route next to an output"),
+  shape("tunnel", () => ({ args: { ...base.tunnel, networks: ["lan", out("x"), "lan; id"] } }), "networks[2]", "network-name", "bad network after an output"),
+  shape("link", () => ({ args: { ...base.link, siteA: { ...(base.link.siteA as object), lans: ["192.168.1.0/24", out("10.9.0.0/16"), "192.168.1.128/25"] } } }), "siteA.lans[2]", "overlap", "overlapping LANs around an output"),
+  // whole objects as Outputs
+  shape("server", () => ({ args: out(base.server) }), "args", "plain", "server args as an output"),
+  shape("server", () => ({ args: { ...base.server, peers: { a: out({ privateKey: K.privateKey }) } } }), "peers.a", "plain", "a peer as an output"),
+  shape("peer", () => ({ args: out(base.peer) }), "args", "plain", "Peer args as an output"),
+  shape("tunnel", () => ({ args: out(base.tunnel) }), "args", "plain", "tunnel args as an output"),
+  shape("tunnel", () => ({ args: { ...base.tunnel, publishPorts: out([{ internal: 80 }]) } }), "publishPorts", "plain", "published ports as an output"),
+  shape("tunnel", () => ({ args: { ...base.tunnel, publishPorts: [out({ internal: 80 })] } }), "publishPorts[0]", "plain", "a published port as an output"),
+  shape("link", () => ({ args: out(base.link) }), "args", "plain", "SiteLink args as an output"),
+  shape("link", () => ({ args: { ...base.link, siteA: out(base.link.siteA) } }), "siteA", "plain", "a site as an output"),
+  // Outputs where the value must be plain (names, ports, container settings)
+  shape("server", () => ({ args: base.server, name: out("home") }), "name", "plain", "server name as an output"),
+  shape("peer", () => ({ args: base.peer, name: out("laptop") }), "name", "plain", "Peer name as an output"),
+  shape("tunnel", () => ({ args: base.tunnel, name: out("vpn") }), "name", "plain", "tunnel name as an output"),
+  shape("link", () => ({ args: base.link, name: out("hq") }), "name", "plain", "SiteLink name as an output"),
+  shape("link", () => ({ args: { ...base.link, siteA: { ...(base.link.siteA as object), name: out("a") } } }), "siteA.name", "plain", "site name as an output"),
+  shape("link", () => ({ args: { ...base.link, siteB: { ...(base.link.siteB as object), publishPort: out(51821) } } }), "siteB.publishPort", "plain", "site port as an output"),
+  shape("tunnel", () => ({ args: { ...base.tunnel, publishPorts: [{ internal: 80, external: out(8080) }] } }), "publishPorts[0].external", "plain", "published port number as an output"),
+  shape("tunnel", () => ({ args: { ...base.tunnel, interfaceName: out("wg1") } }), "interfaceName", "plain", "tunnel interface name as an output"),
+  shape("server", () => ({ args: { ...base.server, puid: out(1000) } }), "puid", "plain", "PUID as an output"),
+  shape("server", () => ({ args: { ...base.server, readyTimeoutSeconds: out(30) } }), "readyTimeoutSeconds", "plain", "ready timeout as an output"),
+  shape("link", () => ({ args: { ...base.link, siteA: { ...(base.link.siteA as object), image: out("x") } } }), "siteA.image", "plain", "site image as an output"),
+];
+CATALOGUE.push(...SHAPES);
+
+/** Issue 19, class 5: published host ports that collide on one engine (across components: Uniqueness.test.ts). */
+CATALOGUE.push(
+  { ...tun({ publishPorts: [{ internal: 80 }, { internal: 8080, external: 80 }] }, "publishPorts[1].external", "port-collision", "two published ports on one host port"), cls: "19.5 uniqueness" },
+  { ...tun({ publishPorts: [{ internal: 53, protocol: "udp" }, { internal: 53, protocol: "udp" }] }, "publishPorts[1].internal", "port-collision", "one udp port published twice"), cls: "19.5 uniqueness" },
+  { ...site({}, { publishPort: undefined }, {}, "siteB.publishPort", "port-collision", "both sites on one engine with the default port"), cls: "19.5 uniqueness" },
+  { ...site({ publishPort: 51900, dockerHost: "ssh://a@203.0.113.1" }, { publishPort: 51900, dockerHost: "ssh://a@203.0.113.1" }, {}, "siteB.publishPort", "port-collision", "both sites on one remote engine with one port"), cls: "19.5 uniqueness" },
+);
+
+const nameOf = (c: Case, made?: { name?: unknown }): string => (made?.name ?? c.name ?? (c.c === "server" ? "ts" : c.c === "peer" ? "t" : "tc")) as string;
+const construct = (c: Case, made = c.lazy?.()) => {
+  const args = (made ? made.args : c.args) as never;
   switch (c.c) {
-    case "server": return new WireGuardServer((c as Case & { name?: string }).name ?? "ts", c.args as never);
-    case "peer": return new Peer("t", c.args as never);
-    case "tunnel": return new ClientTunnel((c as Case & { name?: string }).name ?? "tc", c.args as never);
-    case "link": return new SiteLink((c as Case & { name?: string }).name ?? "tc", c.args as never);
+    case "server": return new WireGuardServer(nameOf(c, made), args);
+    case "peer": return new Peer(nameOf(c, made), args);
+    case "tunnel": return new ClientTunnel(nameOf(c, made), args);
+    case "link": return new SiteLink(nameOf(c, made), args);
   }
 };
 
@@ -265,7 +342,8 @@ describe("Bad-input catalogue", () => {
   for (const c of CATALOGUE) {
     it(`${c.c}: ${c.what} → ${c.field} [${c.rule}]`, () => {
       const m = useMocks(new RecordingMocks());
-      assert.throws(() => construct(c), (e: unknown) => {
+      const made = c.lazy?.();
+      assert.throws(() => construct(c, made), (e: unknown) => {
         assert.ok(e instanceof WgKitError, `not a WgKitError: ${e}`);
         if ((c.field as unknown) instanceof RegExp) assert.match(e.field, c.field as unknown as RegExp, e.message);
         else assert.equal(e.field, c.field, e.message);
@@ -274,9 +352,9 @@ describe("Bad-input catalogue", () => {
         // ClientTunnel and SiteLink name their instance first (ComponentError); WireGuardServer/Peer
         // gain the same prefix when they apply it.
         if (c.c === "tunnel" || c.c === "link") {
-          const instance = JSON.stringify((c as Case & { name?: string }).name ?? "tc");
-          assert.ok(e instanceof ComponentError && e.component === `${c.c === "tunnel" ? "ClientTunnel" : "SiteLink"} ${instance}`, e.message);
+          assert.ok(e instanceof ComponentError && e.component === componentLabel(c.c === "tunnel" ? "ClientTunnel" : "SiteLink", nameOf(c, made)), e.message);
         }
+        assert.ok(!e.message.includes("Calling [toString]"), `no Output text in the message: ${e.message}`);
         const bare = e instanceof ComponentError ? e.message.slice(e.component.length + 2) : e.message;
         assert.ok(bare.startsWith(`${e.field}: `), "the message names the field");
         for (const secret of c.notIn ?? []) assert.ok(!e.message.includes(secret), `the message shows no part of the key: ${e.message}`);

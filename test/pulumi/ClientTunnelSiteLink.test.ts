@@ -63,7 +63,7 @@ describe("SiteLink (SDK mocks)", () => {
     useMocks(new RecordingMocks());
     const l = new SiteLink("link", {
       siteA: { name: "home", lans: ["192.168.1.0/24"], endpoint: "home.example.com:51820" },
-      siteB: { name: "office", lans: ["192.168.2.0/24", "192.168.3.0/24"] },
+      siteB: { name: "office", lans: ["192.168.2.0/24", "192.168.3.0/24"], publishPort: 51821 },
     });
     const a = parseWgQuick(await value(l.siteA.config));
     const b = parseWgQuick(await value(l.siteB.config));
@@ -80,7 +80,7 @@ describe("SiteLink (SDK mocks)", () => {
 
   it("takes the tunnel subnet in the image's bare form too (the install checks the interface address with its prefix)", async () => {
     const m = useMocks(new RecordingMocks());
-    const l = new SiteLink("bare", { tunnelSubnet: "10.255.14.0", siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"] } });
+    const l = new SiteLink("bare", { tunnelSubnet: "10.255.14.0", siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51820" }, siteB: { name: "b", lans: ["192.168.2.0/24"], publishPort: 51821 } });
     await value(l.siteA.install.stdout);
     await settle();
     assert.deepEqual(parseWgQuick(await value(l.siteA.config)).interface.address, ["10.255.14.1/24"]);
@@ -106,7 +106,7 @@ describe("Secrecy of user secrets (SDK mocks)", () => {
     return new SiteLink("sec", {
       tunnelSubnet: s("10.255.20.0/30") as never,
       siteA: { name: "home", lans: s(["192.168.1.0/24"]) as never, endpoint: s("home.example.com:51820") as never },
-      siteB: { name: "office", lans: [s("192.168.2.0/24") as never] },
+      siteB: { name: "office", lans: [s("192.168.2.0/24") as never], publishPort: 51821 },
     });
   };
   for (const secretize of [true, false]) {
@@ -129,7 +129,7 @@ describe("Secrecy of user secrets (SDK mocks)", () => {
     useMocks(new RecordingMocks());
     const l = new SiteLink("half", {
       siteA: { name: "home", lans: [pulumi.secret("192.168.1.0/24")], endpoint: "home.example.com:51820" },
-      siteB: { name: "office", lans: ["192.168.2.0/24"] },
+      siteB: { name: "office", lans: ["192.168.2.0/24"], publishPort: 51821 },
     });
     assert.equal(await pulumi.isSecret(l.siteB.routes), true, "siteB routes to siteA's (secret) LAN");
     assert.equal(await pulumi.isSecret(l.siteA.routes), false, "siteA routes to siteB's plain LAN");

@@ -64,7 +64,7 @@ describe("ComponentError: errors name their component instance", () => {
 
   it("SiteLink: before any resource, and inside the apply; two instances are told apart", async () => {
     const m = useMocks(new RecordingMocks());
-    const site = (name: string, lans: pulumi.Input<pulumi.Input<string>[]>, endpoint?: string) => ({ name, lans, endpoint });
+    const site = (name: string, lans: pulumi.Input<pulumi.Input<string>[]>, endpoint?: string) => ({ name, lans, endpoint, publishPort: endpoint ? 51820 : 51821 });
     assert.throws(() => new SiteLink("one", { siteA: site("home", ["192.168.1.0/24"], "home.example.com:51820"), siteB: site("office", ["192.168.1.0/25"]) }),
       (e) => { assert.ok(e instanceof ComponentError && e.component === 'SiteLink "one"', String(e)); return true; });
     assert.equal(m.registrations.length, 0);

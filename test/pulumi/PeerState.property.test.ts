@@ -49,7 +49,7 @@ const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
 /** What the stack state remembers for a peer (the address memory of the current subnet). */
 function remembered(snap: Snapshot, name: string, subnet: string): { address?: string; address6?: string } | undefined {
   const tag = parseSubnet(subnet, "subnet", 4).cidr.replace("/", "_");
-  const r = Object.values(snap).find((x) => x.name === `wg-${name}-address-${tag}`);
+  const r = Object.values(snap).find((x) => x.name === `wg/${name}/address-${tag}`);
   return r ? { address: r.outputs.keepers?.address, address6: r.outputs.keepers?.address6 || undefined } : undefined;
 }
 

@@ -104,8 +104,8 @@ describe("WireGuardServer (SDK mocks)", () => {
     const types = new Set(m.registrations.map((r) => r.type));
     for (const t of ["wgkit:index:WireGuardServer", "random:index/randomBytes:RandomBytes", CONTAINER, "command:local:Command"]) assert.ok(types.has(t), t);
     assert.ok(!types.has("wgkit:index:Peer"), "no Peer component per server peer");
-    const perPeer = m.registrations.filter((r) => r.name.startsWith("wg-a-") || r.name === "wg-a");
-    assert.deepEqual(perPeer.map((r) => r.name).sort(), ["wg-a-address-10.13.13.0_24", "wg-a-keys"]);
+    const perPeer = m.registrations.filter((r) => r.name.startsWith("wg/a/") || r.name === "wg-a");
+    assert.deepEqual(perPeer.map((r) => r.name).sort(), ["wg/a/address-10.13.13.0_24", "wg/a/keys"]);
     for (const r of perPeer) assert.match(r.urn, /::wgkit:index:WireGuardServer\$random:index\/randomBytes:RandomBytes::/);
   });
 
@@ -159,6 +159,6 @@ describe("WireGuardServer preview with values not known yet", () => {
     assert.equal(await (s.peers.b.address as any).isKnown, false);
     assert.equal(await value(s.publicKey).then((k) => isValidKey(k)), true, "the server's key is known");
     await settle();
-    assert.ok(m.registrations.some((r) => r.name === "wg-b-address-10.13.13.0_24"), "memories are still declared");
+    assert.ok(m.registrations.some((r) => r.name === "wg/b/address-10.13.13.0_24"), "memories are still declared");
   });
 });

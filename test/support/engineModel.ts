@@ -3,7 +3,8 @@
  * by the SDK-mock tests (RecordingMocks) and the real-engine harness (EngineMocks):
  *  - URNs as the engine forms them (the parent's full type chain, `a$b$c`), not the SDK mock
  *    monitor's last-type-only form;
- *  - aliases: a registration takes over the old state of any URN it lists as an alias;
+ *  - aliases: a registration takes over the old state of any URN it lists as an alias (URNs, and
+ *    specs such as `{ name }`, resolved as the engine does under the registration's parent);
  *  - ignoreChanges with the engine's `PropertyPath.Reset` semantics: for each path, the old
  *    input value replaces the new one; a path the old inputs lack is removed from the new ones.
  *    Applied before diffing, so a replacement keeps ignored values too.
@@ -37,10 +38,20 @@ export function engineModel(sink: RegistrationSink): void {
     sink.current = {
       urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
       ignoreChanges: req.getIgnorechangesList(),
-      aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.()).filter(Boolean).concat(req.getAliasurnsList?.() ?? []),
+      aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.getUrn?.() || aliasSpecUrn(monitor, req, a.getSpec?.())).filter(Boolean).concat(req.getAliasurnsList?.() ?? []),
     };
     return register(req, callback);
   };
+}
+
+/**
+ * The URN the engine forms for an alias spec (`{ name }`, `{ name, parent }`, …): each part the
+ * spec leaves empty is the registration's own (the SDK fills in the parent it is registered under).
+ */
+function aliasSpecUrn(monitor: any, req: any, spec: any): string | undefined {
+  if (!spec) return undefined;
+  const parent = spec.getNoparent() ? "" : (spec.getParenturn() || req.getParent());
+  return monitor.newUrn(parent, spec.getType() || req.getType(), spec.getName() || req.getName());
 }
 
 function split(path: string): string[] {

@@ -29,7 +29,7 @@ const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
  * programs against real Docker.
  */
 export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
-  readonly registrations: (pulumi.runtime.MockResourceArgs & { urn: string })[] = [];
+  readonly registrations: (pulumi.runtime.MockResourceArgs & { urn: string; aliases: string[] })[] = [];
   /** This update's resulting state, by URN. */
   readonly states = new Map<string, StoredResource>();
   /** URNs this update created (no old state). */
@@ -44,7 +44,7 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: State } {
     const reg = this.current ?? { urn: args.name, ignoreChanges: [], aliases: [] };
     this.current = undefined;
-    this.registrations.push({ ...args, urn: reg.urn });
+    this.registrations.push({ ...args, urn: reg.urn, aliases: reg.aliases });
     const old = findOld(this.previous, reg)?.state;
     const inputs: State = old ? processIgnoreChanges(args.inputs, old.inputs, reg.ignoreChanges) : JSON.parse(JSON.stringify(args.inputs ?? {}));
     let outputs: State = { ...inputs };

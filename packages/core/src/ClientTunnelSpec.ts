@@ -1,5 +1,5 @@
 import { check } from "./WgKitError";
-import { parseWgQuick, WgQuickConf } from "./WgQuick";
+import { checkDistinctAllowedIps, parseWgQuick, WgQuickConf } from "./WgQuick";
 import { Cidr, parseCidr, parseSubnetList } from "./AllowedIPs";
 import { checkArgsObject, checkDnsEntry, checkEach, checkPort, checkTunnelInterfaceName, checkSplitTable, isIp, RESERVED_TABLES } from "./Validation";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
@@ -60,6 +60,7 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
     check(i.privateKey !== undefined, "config", "private-key", "the conf has no PrivateKey");
     check(i.address.length > 0, "config", "address", "the conf has no Address");
     check(conf.peers.length > 0, "config", "peer", "the conf has no [Peer]");
+    checkDistinctAllowedIps(conf.peers, "config");
     check(i.preUp.length + i.postUp.length + i.preDown.length + i.postDown.length === 0, "config", "hooks-not-allowed",
       "PreUp/PostUp/PreDown/PostDown in a supplied conf would run as root in the container; remove them (wgkit renders its own)");
     check(i.saveConfig !== true, "config", "save-config", "SaveConfig = true would let the container rewrite the conf wgkit manages");
@@ -68,12 +69,19 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
     if (spec.table === undefined && !unknown.has("table") && i.table !== undefined) {
       check(!RESERVED_TABLES.includes(i.table.toLowerCase()), "config", "reserved-table",
         `Table = ${i.table} is a table the kernel reserves; remove the Table line (full tunnel) or set table (split tunnel)`);
+      // wg-quick adds no route at all with Table = off, and routes into table N with no `ip rule`
+      // that sends anything there: either way the tunnel comes up and carries nothing.
+      check(i.table !== "off", "config", "table-off",
+        "Table = off: wg-quick adds no routes, so nothing would use the tunnel; remove the Table line (full tunnel) or set table (split tunnel: wgkit adds the rules)");
+      check(i.table === "auto", "config", "table-without-rules",
+        `Table = ${i.table}: wg-quick puts the routes in that table but no rule sends traffic there, so nothing would use the tunnel; remove the Table line (full tunnel) or set table (split tunnel: wgkit adds the rules)`);
     }
     if (i.mtu !== undefined) {
       check(i.mtu >= 1280 || !usesIpv6(conf), "config", "mtu-ipv6",
         `MTU = ${i.mtu} is below 1280, the IPv6 minimum, and the conf uses IPv6: the kernel would drop IPv6 from the interface`);
     }
   }
+  if (conf !== undefined && !unknown.has("publishPorts")) checkHandshake(conf, spec.publishPorts);
   if (spec.interfaceName !== undefined) checkTunnelInterfaceName(spec.interfaceName, "interfaceName");
   if (spec.table !== undefined) checkSplitTable(spec.table, "table");
   for (const f of ["routeDestinations", "routeSources"] as const) {
@@ -97,6 +105,23 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
   });
   checkContainerOptions(spec);
   return conf;
+}
+
+/**
+ * Every peer must be able to handshake. WireGuard starts a handshake only towards a peer whose
+ * Endpoint it knows; a peer without one can only be reached after it dials in. The tunnel
+ * container sits behind Docker's NAT and publishes no WireGuard port, so no one can dial in:
+ * a peer without Endpoint never handshakes, and traffic for its AllowedIPs goes nowhere. The one
+ * exception: the conf has a fixed ListenPort and publishPorts publishes it over UDP, so the other
+ * side (if it knows the Docker host's address) can start the handshake.
+ */
+function checkHandshake(conf: WgQuickConf, publishPorts: readonly PublishedPort[] | undefined): void {
+  const port = conf.interface.listenPort;
+  const reachable = port !== undefined && port !== 0 && Array.isArray(publishPorts)
+    && publishPorts.some((p) => p !== null && typeof p === "object" && p.internal === port && p.protocol === Protocol.udp);
+  conf.peers.forEach((p, n) => check(p.endpoint !== undefined || reachable, `config.peers[${n}].endpoint`, "no-handshake",
+    "this peer has no Endpoint and the tunnel publishes no ListenPort, so neither side can start a handshake; "
+    + "add the peer's Endpoint (or set ListenPort and publish it over UDP with publishPorts)"));
 }
 
 /** Whether wg-quick will route IPv6 for this conf (then the IPv6 rules are needed and work). */

@@ -50,17 +50,17 @@ export interface ContainerSpec {
   configPath?: string;
 }
 
-/** Where the install step records what the health check expects: "<public key> <peers digest>". */
+/** Where the install step records the public key the health check expects (the peers: those of the conf it wrote). */
 export const expectFile = (iface: string) => `${CONF_DIR}/.${iface}.expect`;
 
 /**
  * The container's health check (fixed text, so the container's inputs never change with peers):
- * healthy only when the interface is up with the public key and exactly the peers the last
- * install declared (expectFile). No file yet (before the first install): unhealthy.
+ * healthy only when the interface is up with the public key (expectFile) and exactly the peers of
+ * the conf the last install wrote. No file yet (before the first install): unhealthy.
  */
 export function healthCheckCommand(iface: string): string {
   checkInterfaceName(iface, "interfaceName");
-  return `ip link show ${iface} up | grep -q UP && [ "$(wg show ${iface} public-key) $(wg show ${iface} peers | sort | sha256sum | cut -c1-64)" = "$(cat ${expectFile(iface)})" ]`;
+  return `ip link show ${iface} up | grep -q UP && [ "$(wg show ${iface} public-key)" = "$(cat ${expectFile(iface)})" ] && [ "$(wg show ${iface} peers | sort)" = "$(sed -n 's/^PublicKey = //p' ${CONF_DIR}/${iface}.conf | sort)" ]`;
 }
 
 const TZ_RE = /^[A-Za-z0-9_+\-/]{1,64}$/;

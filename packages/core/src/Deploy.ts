@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHmac } from "crypto";
 import { check } from "./WgKitError";
 import { checkInterfaceName, checkPort } from "./Validation";
 import { checkKey } from "./Key";
@@ -22,37 +22,37 @@ import { COREFILE, HOSTS_FILE } from "./PeerNames";
  * (or `auto`) and no default route (/0) among the AllowedIPs, which wg-quick
  * turns into policy routing. Then the fingerprint does not cover them and a
  * LAN routed to a peer (a spoke) is added or removed without a restart.
+ *
+ * Secrecy: the fingerprint sits in the install command's plain `create` script, and what it
+ * covers may be secret (a LAN in serverAllowedIps, DNS, an address). A plain or salted digest
+ * would let anyone holding the state confirm a guess by hashing it. So it is an HMAC-SHA256 whose
+ * key is the interface's private key: without the key it cannot be reproduced, nor a guess
+ * checked. Consequence: a new private key (rotation, re-import) changes the fingerprint, so the
+ * interface is restarted rather than synced — which a key change warrants anyway: every peer has
+ * to handshake again with the new key.
  */
 export interface DeployDigests {
-  /** sha256 of the [Interface] section without its PrivateKey, plus the routed AllowedIPs not inside the interface's subnets (unless they are applied live). */
+  /** HMAC-SHA256, keyed by the private key, of the [Interface] section without its PrivateKey plus the routed AllowedIPs not inside the interface's subnets (unless they are applied live). */
   fingerprint: string;
-  /** sha256 of the sorted peer public keys, one per line: what `wg show <iface> peers` must list. */
-  peersDigest: string;
   /** The routed AllowedIPs the install step converges the main table to, live; undefined when they are part of the fingerprint. */
   liveRoutes?: string[];
 }
 
-const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
-
 export function deployDigests(model: WgQuickConf): DeployDigests {
   const conf = normalizeWgQuick(model);
+  check(conf.interface.privateKey !== undefined, "conf", "private-key", "has no PrivateKey (it keys the fingerprint)");
   const own = conf.interface.address.map((a) => parseCidr(a, "address"));
   const inside = (cidr: string) => {
     const c = parseCidr(cidr, "allowedIps");
     return own.some((o) => o.addr.kind() === c.addr.kind() && o.prefix <= c.prefix && cidrsOverlap(o, c));
   };
   const routes = [...new Set(conf.peers.flatMap((p) => p.allowedIps).filter((a) => !inside(a)))].sort();
-  // Never the private key: a sha256 over text holding it, in a plain `create` string, would be an
-  // offline verifier for the key. A key change alone is applied live (`wg syncconf` sets PrivateKey).
   const iface = renderWgQuick({ interface: conf.interface, peers: [] }).split("\n").filter((l) => !/^PrivateKey\s*=/.test(l)).join("\n");
-  const keys = conf.peers.map((p) => p.publicKey).sort();
   const live = (conf.interface.table === undefined || conf.interface.table === "auto") && !routes.some((r) => r.endsWith("/0"));
-  // Live: the same fingerprint as a conf without routed LANs had before, so no restart at all.
-  return {
-    fingerprint: sha256(`${iface}\nroutes=${live ? "" : routes.join(",")}`),
-    peersDigest: sha256(keys.map((k) => `${k}\n`).join("")),
-    ...(live ? { liveRoutes: routes } : {}),
-  };
+  // Live: the same fingerprint as a conf without routed LANs, so adding or removing a LAN restarts nothing.
+  const fingerprint = createHmac("sha256", Buffer.from(conf.interface.privateKey, "base64"))
+    .update(`wgkit interface fingerprint\n${iface}\nroutes=${live ? "" : routes.join(",")}`).digest("hex");
+  return live ? { fingerprint, liveRoutes: routes } : { fingerprint };
 }
 
 export interface ApplyScriptInput {
@@ -62,7 +62,7 @@ export interface ApplyScriptInput {
   expectedPublicKey: string;
   /** The listen port it must report (omit for clients with a random port). */
   expectedListenPort?: number;
-  /** From deployDigests of the conf on stdin. */
+  /** From deployDigests of the conf on stdin. The peers are checked against that conf in the container: no digest of them travels. */
   digests: DeployDigests;
   /** Seconds to wait for the interface (default 60). */
   timeoutSeconds?: number;
@@ -176,8 +176,8 @@ export function applyScript(input: ApplyScriptInput): string {
   if (input.expectedListenPort !== undefined) checkPort(input.expectedListenPort, "expectedListenPort");
   const timeout = input.timeoutSeconds ?? 60;
   check(Number.isInteger(timeout) && timeout > 0 && timeout <= 3600, "timeoutSeconds", "range", "must be 1–3600");
-  const { fingerprint, peersDigest } = input.digests;
-  check(HEX64.test(fingerprint) && HEX64.test(peersDigest), "digests", "sha256", "must be sha256 hex digests");
+  const { fingerprint } = input.digests;
+  check(HEX64.test(fingerprint), "digests", "sha256", "must be a sha256 hex digest");
   const running = `${CONF_DIR}/.${iface}.running`;
   const portOk = input.expectedListenPort !== undefined ? ` && [ "$port" = "${input.expectedListenPort}" ]` : "";
   // Hub parts: files first, then the firewall applied atomically, all before peers change (a new
@@ -225,7 +225,7 @@ gate() {
 }
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
-${hubSteps}echo "${input.expectedPublicKey} ${peersDigest}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
+${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
 apply() {
   docker exec "$c" sh -c '
   if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
@@ -248,8 +248,8 @@ while :; do
   pk=$(docker exec "$c" wg show ${iface} public-key 2>/dev/null || true)
   port=$(docker exec "$c" wg show ${iface} listen-port 2>/dev/null || true)
   if [ "$pk" = "${input.expectedPublicKey}" ]${portOk}; then
-${routes}    digest=$(docker exec "$c" sh -c 'wg show ${iface} peers | sort | sha256sum' 2>/dev/null | cut -c1-64)
-    [ "$digest" = "${peersDigest}" ] || fail "${iface} in $c is up but its peers differ from the conf (wg syncconf did not apply it); run pulumi up again or restart the container"
+${routes}    # The peers the interface runs against those of the conf just written (no digest of them in this script).
+    docker exec "$c" sh -c '[ "$(wg show ${iface} peers | sort)" = "$(sed -n "s/^PublicKey = //p" ${CONF_DIR}/${iface}.conf | sort)" ]' 2>/dev/null || fail "${iface} in $c is up but its peers differ from the conf (wg syncconf did not apply it); run pulumi up again or restart the container"
     docker exec "$c" ip route show default | grep -q . || fail "${iface} is up in $c but the container has no default route (the image deletes it when it starts without a conf or a conf fails); restart the container"
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0
   fi

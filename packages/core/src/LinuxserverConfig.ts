@@ -6,6 +6,8 @@
  *
  * Invariants:
  * - Read only: nothing under the directory is written, created, renamed or chmod-ed.
+ * - Hostile directory: every read goes through ConfigDir (see its header): no symlink out of the
+ *   directory, no FIFO or device, no hard link, nothing over 1 MiB is read.
  * - The server conf (`wg_confs/wg0.conf`, or the legacy `wg0.conf` at the root) decides which
  *   peers are active. A peer folder it does not name is a leftover: reported, never adopted.
  * - Values come from the confs actually written (edited templates included), not from the
@@ -26,7 +28,6 @@
  * (a bare number is a poor resource name and `peer<N>` is what the user sees on disk).
  */
 import * as fs from "fs";
-import * as path from "path";
 import * as ipaddr from "ipaddr.js";
 import { check, WgKitError } from "./WgKitError";
 import { checkKey, publicKeyOf } from "./Key";
@@ -36,6 +37,7 @@ import { parseSubnet, serverAddresses } from "./AddressPlan";
 import { CONTAINER_PORT, forwardingHooks } from "./ServerConf";
 import { checkName } from "./Validation";
 import { checkServerSpec } from "./ServerSpec";
+import { ConfigDir } from "./ConfigDir";
 
 /** One adopted peer, as `ServerPeerArgs` of WireGuardServer (keys as plain strings). */
 export interface AdoptedPeerArgs {
@@ -115,45 +117,12 @@ export function peerNameOfFolder(folder: string): string | undefined {
 
 const join = (...parts: string[]) => parts.join("/");
 
-const unreadable = (rel: string, e: unknown) =>
-  new WgKitError(rel, "unreadable", `cannot be read (${(e as NodeJS.ErrnoException).code ?? "error"}); run as root or as the image's PUID`);
-
-class ConfigDir {
-  constructor(readonly root: string) {}
-  abs(rel: string): string { return path.join(this.root, ...rel.split("/")); }
-  /** False only when the entry does not exist: a permission problem is an error, not "missing". */
-  exists(rel: string): boolean {
-    try {
-      fs.statSync(this.abs(rel));
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT" || (e as NodeJS.ErrnoException).code === "ENOTDIR") return false;
-      throw unreadable(rel, e);
-    }
-  }
-  read(rel: string): string {
-    check(this.exists(rel), rel, "missing-file", "is missing");
-    try {
-      return fs.readFileSync(this.abs(rel), "utf8");
-    } catch (e) {
-      throw unreadable(rel, e);
-    }
-  }
-  key(rel: string): string {
-    const k = this.read(rel).replace(/\r?\n$/, "");
-    checkKey(k, rel);
-    return k;
-  }
-  conf(rel: string): WgQuickConf { return parseWgQuick(this.read(rel), rel); }
-  list(rel: string): fs.Dirent[] {
-    try {
-      return fs.readdirSync(this.abs(rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } catch (e) {
-      throw unreadable(rel, e);
-    }
-  }
-  dirs(): string[] { return this.list(".").filter((e) => e.isDirectory()).map((e) => e.name); }
-}
+const readKey = (dir: ConfigDir, rel: string): string => {
+  const k = dir.read(rel).replace(/\r?\n$/, "");
+  checkKey(k, rel);
+  return k;
+};
+const readConf = (dir: ConfigDir, rel: string): WgQuickConf => parseWgQuick(dir.read(rel), rel);
 
 /**
  * The id comment (`# <id>`) of each [Peer] section, in order: a comment just before the header
@@ -232,13 +201,13 @@ function readFolderKeys(dir: ConfigDir, folder: string, name: string): FolderKey
   const priv = join(folder, `privatekey-${folder}`);
   const pub = join(folder, `publickey-${folder}`);
   const psk = join(folder, `presharedkey-${folder}`);
-  const privateKey = dir.exists(priv) ? dir.key(priv) : undefined;
-  const publicKey = dir.exists(pub) ? dir.key(pub) : privateKey !== undefined ? publicKeyOf(privateKey, priv) : undefined;
+  const privateKey = dir.exists(priv) ? readKey(dir, priv) : undefined;
+  const publicKey = dir.exists(pub) ? readKey(dir, pub) : privateKey !== undefined ? publicKeyOf(privateKey, priv) : undefined;
   if (publicKey === undefined) return undefined;
   if (privateKey !== undefined) {
     check(publicKeyOf(privateKey, priv) === publicKey, pub, "key-pair", `is not the public key of ${priv}`);
   }
-  const presharedKey = dir.exists(psk) ? dir.key(psk) : undefined;
+  const presharedKey = dir.exists(psk) ? readKey(dir, psk) : undefined;
   return {
     folder, name, publicKey, privateKey, presharedKey,
     privateKeyFile: privateKey !== undefined ? priv : undefined,
@@ -273,10 +242,10 @@ function adopt(dir: string): LinuxserverAdoption {
   // --- The server: its key pair and its conf (the modern location, else the legacy one).
   const serverPriv = "server/privatekey-server";
   const serverPub = "server/publickey-server";
-  const serverPrivateKey = d.key(serverPriv);
+  const serverPrivateKey = readKey(d, serverPriv);
   const serverPublicKey = publicKeyOf(serverPrivateKey, serverPriv);
   if (d.exists(serverPub)) {
-    check(d.key(serverPub) === serverPublicKey, serverPub, "key-pair", `is not the public key of ${serverPriv}`);
+    check(readKey(d, serverPub) === serverPublicKey, serverPub, "key-pair", `is not the public key of ${serverPriv}`);
   }
   const modern = "wg_confs/wg0.conf";
   const legacy = "wg0.conf";
@@ -368,7 +337,7 @@ function adopt(dir: string): LinuxserverAdoption {
   for (const { keys, peer } of active) {
     const { folder, name } = keys;
     const confFile = join(folder, `${folder}.conf`);
-    const conf = d.conf(confFile);
+    const conf = readConf(d, confFile);
     const ci = conf.interface;
     if (keys.privateKey !== undefined) {
       check(ci.privateKey === keys.privateKey, confFile, "device-key", `its PrivateKey is not the key in ${keys.privateKeyFile}`);
@@ -469,7 +438,7 @@ function adopt(dir: string): LinuxserverAdoption {
     const name = peerNameOfFolder(folder);
     if (name === undefined || activeFolders.has(folder)) continue;
     let address: string | undefined;
-    try { address = d.conf(join(folder, `${folder}.conf`)).interface.address.find((a) => a.endsWith("/32"))?.slice(0, -3); } catch { /* reported without address */ }
+    try { address = readConf(d, join(folder, `${folder}.conf`)).interface.address.find((a) => a.endsWith("/32"))?.slice(0, -3); } catch { /* reported without address */ }
     leftovers.push({ folder, name, ...(address !== undefined ? { address } : {}) });
     if (address !== undefined && taken.has(address)) warn(folder, "leftover-address", `the leftover's address ${address} is also used by ${taken.get(address)}`);
   }

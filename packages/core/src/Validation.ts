@@ -249,3 +249,26 @@ export function checkUsableSubnet(value: string, field: string): string {
   return cidr;
 }
 
+
+/**
+ * Keys that address an object's prototype rather than a slot of its own. Another Pulumi language
+ * (or JSON.parse) delivers `__proto__` as an ordinary own key; copying it with `o[k] = v`, as the
+ * Pulumi SDK's `output()` does, would replace the copy's prototype and drop the entry (a silently
+ * lost peer), and `constructor`/`prototype` read back inherited values when absent.
+ */
+export const PROTOTYPE_KEYS: readonly string[] = ["__proto__", "constructor", "prototype"];
+
+/**
+ * The keys of a map or args object: none of PROTOTYPE_KEYS as an own key (enumerable or not),
+ * and no enumerable key inherited from a prototype other than Object's (values that `args.x`
+ * reads but a copy of the object would not carry). `field` is the object's path ("" at the top).
+ */
+export function checkOwnKeys(value: object, field: string): void {
+  const at = (k: string) => (field ? `${field}.${k}` : k);
+  for (const k of Object.getOwnPropertyNames(value)) {
+    check(!PROTOTYPE_KEYS.includes(k), at(k), "prototype-key", `${JSON.stringify(k)} names the object's prototype, not an entry; rename it`);
+  }
+  for (const k in value) {
+    check(Object.prototype.hasOwnProperty.call(value, k), at(k), "prototype-key", "is inherited from the object's prototype, not an entry of its own; give a plain object");
+  }
+}

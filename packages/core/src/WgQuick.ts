@@ -1,7 +1,7 @@
 import { check, WgKitError } from "./WgKitError";
 import { checkKey, publicKeyOf } from "./Key";
 import { formatEndpoint, parseEndpoint } from "./Endpoint";
-import { parseAllowedIps } from "./AllowedIPs";
+import { networkKey, parseAllowedIps } from "./AllowedIPs";
 import {
   checkCidr, checkDnsEntry, checkEach, checkFwMark, checkIntRange, checkKeepalive, checkSingleLine, checkTable,
 } from "./Validation";
@@ -105,6 +105,23 @@ export function normalizeWgQuick(conf: WgQuickConf, field = "conf", ownPublicKey
     return peer;
   });
   return { interface: out, peers };
+}
+
+/**
+ * The same network on two peers (also written differently: `10.0.0.1/24` is `10.0.0.0/24` to the
+ * kernel) is not an error to WireGuard: `wg setconf` silently moves it to the last peer, so traffic
+ * meant for the first goes to the second. Refused, naming both peers. (Nested networks, e.g.
+ * 10.0.0.0/8 on one peer and 10.1.0.0/16 on another, are fine: the longest prefix wins.)
+ */
+export function checkDistinctAllowedIps(peers: readonly WgPeer[], field: string): void {
+  const owner = new Map<string, number>();
+  peers.forEach((p, i) => p.allowedIps.forEach((a, j) => {
+    const key = networkKey(a);
+    const other = owner.get(key);
+    check(other === undefined || other === i, `${field}.peers[${i}].allowedIps[${j}]`, "duplicate-allowed-ips",
+      `${key} is also in AllowedIPs of ${field}.peers[${other}]; WireGuard keeps it on one peer only (the last one), so traffic for it would go to the wrong peer`);
+    owner.set(key, i);
+  }));
 }
 
 function line(key: string, value: string | number | boolean | undefined, out: string[]): void {

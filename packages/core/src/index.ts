@@ -30,3 +30,5 @@ export * from "./Firewall";
 export * from "./SpokeRoutes";
 export * from "./PeerNames";
 export * from "./Hub";
+export * from "./PortCollision";
+export * from "./TerminalText";

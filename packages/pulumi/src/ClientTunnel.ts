@@ -5,10 +5,11 @@ import {
   buildClientConf, checkArgsObject, checkClientTunnelSpec, checkContainerName, ClientTunnelSpec, parseWgQuick, PublishedPort, publicKeyOf, renderWgQuick,
 } from "@wgkit/core";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
-import { splitKnown, topLevel } from "./known";
+import { checkPlain, checkPlainFields, checkPlainObject, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
-import { naming, namingResolved } from "./ComponentError";
+import { componentLabel, naming, namingResolved } from "./ComponentError";
+import { engineOf, publishPorts } from "./PublishedPorts";
 import { publicKeyOutput } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -60,11 +61,25 @@ export class ClientTunnel extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClientTunnelArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(CLIENT_TUNNEL_TYPE, name, () => {
+      checkPlain(name, "name", "it names the tunnel's container and resources");
+      checkPlainObject(args, "args", "the tunnel's args");
       checkArgsObject(args, "args");
       const { plain, unknown } = splitKnown(args);
+      checkPlainFields(args, [...PLAIN_CONTAINER_FIELDS, "interfaceName", "ipv6", "publishPorts"], "", "the field is not an Input (it sets the container, its conf path or its published ports)");
+      if (Array.isArray(args.publishPorts)) {
+        args.publishPorts.forEach((p, i) => {
+          checkPlainObject(p, `publishPorts[${i}]`, "each published port");
+          if (p !== null && typeof p === "object") checkPlainFields(p as never, ["internal", "external", "protocol"], `publishPorts[${i}]`, "published ports are checked for collisions before any resource is declared");
+        });
+      }
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+      const engine = engineOf(opts, args.dockerHost);
+      publishPorts((args.publishPorts ?? []).map((p, i) => ({
+        owner: componentLabel(CLIENT_TUNNEL_TYPE, name), field: `publishPorts[${i}].${p.external !== undefined ? "external" : "internal"}`,
+        engine, port: p.external ?? p.internal, protocol: p.protocol ?? "tcp",
+      })));
     });
     super(CLIENT_TUNNEL_TYPE, name, {}, opts);
     const iface = args.interfaceName ?? "wg0";

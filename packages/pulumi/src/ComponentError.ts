@@ -24,7 +24,8 @@ export class ComponentError extends WgKitError {
 
 /** `WireGuardServer "home"` from a type token (`wgkit:index:WireGuardServer`) and a resource name. */
 export function componentLabel(typeToken: string, name: string): string {
-  return `${typeToken.split(":").pop()} ${JSON.stringify(name)}`;
+  // A name that is not a string (an Output from another language) is never shown: its JSON is the Output's warning text.
+  return `${typeToken.split(":").pop()} ${typeof name === "string" ? JSON.stringify(name) : "(name not a string)"}`;
 }
 
 /** Runs `fn`; a WgKitError it throws is rethrown as a ComponentError naming `typeToken` `name`. */

@@ -31,6 +31,11 @@ export interface ConfInstallArgs extends ConfTarget {
   hub?: pulumi.Input<HubFiles>;
 }
 
+/**
+ * Plain on purpose (the scripts stay readable in previews and state): the fingerprint is an HMAC
+ * keyed by the conf's private key (see core's Deploy.ts), so it cannot be reproduced, nor a guess
+ * about a secret LAN or address confirmed, without the key. A new key restarts the interface.
+ */
 const digestsOf = (conf: pulumi.Input<string>) => pulumi.unsecret(pulumi.output(conf).apply((c) => deployDigests(parseWgQuick(c))));
 
 function commandEnv(base: Record<string, pulumi.Input<string>>, dockerHost?: pulumi.Input<string>): Record<string, pulumi.Input<string>> {

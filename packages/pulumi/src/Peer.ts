@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { checkArgsObject, checkPeerSpec, PeerSpec } from "@wgkit/core";
 import { naming, namingResolved } from "./ComponentError";
 import { keySeed } from "./KeySeed";
-import { splitKnown } from "./known";
+import { checkPlain, checkPlainObject, splitKnown } from "./known";
 import { serverPeerOutputs } from "./ServerPeerOutputs";
 
 /** A road-warrior device: keys, address and its wg-quick conf, QR code and NixOS snippet. */
@@ -59,6 +59,8 @@ export class Peer extends pulumi.ComponentResource {
 
   constructor(name: string, args: PeerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(PEER_TYPE, name, () => {
+      checkPlain(name, "name", "it names the peer's key seed");
+      checkPlainObject(args, "args", "the peer's args");
       checkArgsObject(args, "args");
       const { plain, unknown } = splitKnown(args);
       checkPeerSpec(plain as Partial<PeerSpec>, unknown);

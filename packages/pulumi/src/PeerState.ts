@@ -9,7 +9,7 @@
  * behaves as a fresh `pulumi up` would).
  *
  * MECHANISM. Two custom resources per peer, both `random.RandomBytes` (no dynamic provider):
- *  - the key seed `<server>-<peer>-keys` — 64 bytes: 32 clamp into the private key, 32 are the
+ *  - the key seed `<server>/<peer>/keys` — 64 bytes: 32 clamp into the private key, 32 are the
  *    preshared key (a peer with imported keys keeps its seed unused, so that dropping the
  *    import later gives back the same generated keys);
  *    keepers `{ rotation, createdIn }`. A `rotation` change replaces it (new keys). `createdIn`
@@ -18,7 +18,7 @@
  *    registration, a seed whose `createdIn` equals this construction's stamp was created by
  *    this update (a newcomer); any other value is older state. Replacement keeps the ignored
  *    stamp, so a rotated peer keeps its age.
- *  - the address memory `<server>-<peer>-address-<subnet>` — 1 byte, keepers
+ *  - the address memory `<server>/<peer>/address-<subnet>` — 1 byte, keepers
  *    `{ address, address6 }` wholly ignored after creation: it holds the address it was created
  *    with, forever (address6 is informational; see IPv6 below). Its name carries the subnet, so a subnet change creates fresh memories
  *    (every peer re-addressed once) which then stay.
@@ -59,6 +59,15 @@
  *    preview too, since remembered values are known then.
  *  - Registration is sequential for memories: N round trips to the engine per update.
  *
+ * NAMES. `/` joins server, peer and kind (see `childName`): names cannot contain it, so no two
+ * (server, peer) pairs share a URN. Before, `-` joined them and `home`+`office-laptop` and
+ * `home-office`+`laptop` were one URN. Each resource lists its `-` name as an alias (a name-only
+ * alias: the engine resolves it under the same parent and type), so a stack made with `-` names
+ * keeps every seed and memory: keys and addresses unchanged. A program that hit the old
+ * collision never completed an update (the engine refuses a duplicate URN), so its stack holds at
+ * most one such resource; both new resources alias it and the engine gives it to one of them or
+ * refuses. `pulumi state delete` of that URN gives both peers fresh keys.
+ *
  * MIGRATION from the 0.1 layout (a `wgkit:index:Peer` component per server peer, with the
  * seed and a `<server>-<peer>-address` memory under it): aliases carry both resources over,
  * keys and addresses unchanged.
@@ -66,7 +75,8 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AddressLedger, AddressPlan, creationStamp, LedgerInput, parseSubnet, PeerAddresses, placementOrder } from "@wgkit/core";
+import { childName } from "./ChildName";
+import { AddressLedger, AddressPlan, creationStamp, LedgerInput, parseSubnet, PeerAddresses, placementOrder, withoutValue } from "@wgkit/core";
 
 /** One peer whose state is kept. */
 export interface PeerStateRequest {
@@ -106,8 +116,8 @@ export function subnetTag(subnet: string): string {
 export function peerState(
   parent: pulumi.Resource,
   server: string,
-  /** Runs the ledger's checks (so that their errors name the component). */
-  named: <T>(f: () => T) => T,
+  /** Runs the ledger's checks (so that their errors name the component); values are hidden when the ledger input is secret. */
+  plainNamed: <T>(f: () => T) => T,
   peers: readonly PeerStateRequest[],
   subnet: string,
   ledger: pulumi.Output<LedgerInput>,
@@ -120,7 +130,7 @@ export function peerState(
   const legacy = parent.urn.apply((u) => `${u.substring(0, u.lastIndexOf("::"))}$${LEGACY_PEER}$${RANDOM_BYTES}::${server}-`);
 
   for (const p of peers) {
-    seeds[p.name] = new random.RandomBytes(`${server}-${p.name}-keys`, {
+    seeds[p.name] = new random.RandomBytes(childName(server, p.name, "keys"), {
       // Always 64 bytes: a change of length would replace the seed (new bytes), so toggling
       // imported keys on and off must not touch it. Imported peers simply do not use the bytes.
       length: 64,
@@ -129,7 +139,7 @@ export function peerState(
       parent,
       ignoreChanges: ["keepers.createdIn"],
       additionalSecretOutputs: ["base64", "hex"],
-      aliases: [legacy.apply((l) => `${l}${p.name}-keys`)],
+      aliases: [legacy.apply((l) => `${l}${p.name}-keys`), { name: `${server}-${p.name}-keys` }],
     });
   }
 
@@ -147,6 +157,8 @@ export function peerState(
 
   // The chain: runs once the subnets, pins and every seed's stamp are known.
   const plan = start.apply(async ([input]) => {
+    // A late error shows addresses and subnets only when none of them came from a secret.
+    const named = await pulumi.isSecret(ledger) ? <T>(f: () => T): T => plainNamed(() => { try { return f(); } catch (e) { throw withoutValue(e); } }) : plainNamed;
     const st = await Promise.all(peers.map((p) => stamps.get(p.name)!.promise));
     const order = placementOrder(peers.map((p, i) => ({ name: p.name, stamp: st[i], isNew: st[i] === stamp })));
     let book: AddressLedger;
@@ -168,13 +180,13 @@ export function peerState(
 
   for (const p of peers) {
     const cand = start.apply(() => pulumi.output(candidates.get(p.name)!.promise));
-    const m = new random.RandomBytes(`${server}-${p.name}-address-${tag}`, {
+    const m = new random.RandomBytes(childName(server, p.name, `address-${tag}`), {
       length: 1,
       keepers: { address: cand.apply((c) => c.address), address6: cand.apply((c) => c.address6 ?? "") },
     }, {
       parent,
       ignoreChanges: ["keepers"],
-      aliases: [legacy.apply((l) => `${l}${p.name}-address`)],
+      aliases: [legacy.apply((l) => `${l}${p.name}-address`), { name: `${server}-${p.name}-address-${tag}` }],
     });
     m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
   }

@@ -6,11 +6,13 @@ import {
   SiteLinkMode, SiteLinkSpec, staticRoute,
 } from "@wgkit/core";
 import { keySeed } from "./KeySeed";
+import { childName } from "./ChildName";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
-import { splitKnown } from "./known";
+import { checkPlain, checkPlainFields, checkPlainObject, PLAIN_CONTAINER_FIELDS, splitKnown } from "./known";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
-import { naming, namingResolved } from "./ComponentError";
+import { componentLabel, naming, namingResolved } from "./ComponentError";
+import { engineOf, publishPorts } from "./PublishedPorts";
 import { publicUnlessInputsSecret } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -76,16 +78,35 @@ export class SiteLink extends pulumi.ComponentResource {
 
   constructor(name: string, args: SiteLinkArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(SITE_LINK_TYPE, name, () => {
+      checkPlain(name, "name", "it names the link's containers and resources");
+      checkPlainObject(args, "args", "the link's args");
       checkArgsObject(args, "args");
       const { plain, unknown } = splitKnown(args);
+      for (const side of ["siteA", "siteB"] as const) {
+        const s: unknown = args[side];
+        checkPlainObject(s, side, "each site (its name names resources)");
+        if (s !== null && typeof s === "object") {
+          checkPlainFields(s as Record<string, unknown>, [...PLAIN_CONTAINER_FIELDS, "name", "publishPort"], side, "the field is not an Input (it names the site's resources or sets its container and published port)");
+        }
+      }
       checkContainerName(name, "name"); // the Docker containers and volumes are named after it
       checkSiteLinkSpec(plain as Partial<SiteLinkSpec>, unknown);
       for (const side of ["siteA", "siteB"] as const) checkConfigPathOnLocalEngine(plain[side]?.configPath, args[side].dockerHost, `${side}.configPath`);
+      // A site with dockerHost gets a Docker provider of its own (below); one without uses the link's.
+      publishPorts((["siteA", "siteB"] as const).map((side) => {
+        const s = args[side];
+        return {
+          owner: componentLabel(SITE_LINK_TYPE, name), field: `${side}.publishPort`, protocol: "udp", port: s.publishPort ?? CONTAINER_PORT,
+          engine: s.dockerHost === undefined ? engineOf(opts, undefined) : typeof s.dockerHost === "string" ? s.dockerHost : undefined,
+        };
+      }));
     });
     super(SITE_LINK_TYPE, name, {}, opts);
 
-    const keysA = keySeed(`${name}-${args.siteA.name}-key`, args.rotation, { parent: this });
-    const keysB = keySeed(`${name}-${args.siteB.name}-key`, args.rotation, { parent: this });
+    // `<link>/<site>/key` (see childName); the `-` names from before are aliases: keys unchanged.
+    const siteKeys = (site: string) => keySeed(childName(name, site, "key"), args.rotation, { parent: this, aliases: [{ name: `${name}-${site}-key` }] });
+    const keysA = siteKeys(args.siteA.name);
+    const keysB = siteKeys(args.siteB.name);
     const built: pulumi.Output<BuiltSiteLink> = pulumi.all([pulumi.output(args), keysA.privateKey, keysA.publicKey, keysB.privateKey, keysB.publicKey, keysA.presharedKey])
       .apply(([a, pa, ka, pb, kb, psk]) => namingResolved(SITE_LINK_TYPE, name)(() =>
         buildSiteLink(a as unknown as SiteLinkSpec, { privateKey: pa, publicKey: ka }, { privateKey: pb, publicKey: kb }, psk)));

@@ -2,9 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { confSeed } from "./ConfInstall";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
+import { privateDir, writePrivateFile } from "./PrivateDir";
 import { ContainerOptions, containerSpec, SeedOptions, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
 
 export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks" | "dockerHost"> {
@@ -76,18 +74,18 @@ export function wireGuardContainer(name: string, args: WireGuardContainerArgs, o
  * `userspace: true`: the pinned image has no wireguard-go and its module gate never passes
  * without kernel WireGuard, so the container runs an image derived from it (see core's
  * UserspaceImage.ts), built by the Docker provider on the engine it targets. The Dockerfile
- * needs no other context; it is written to a directory named by its own hash, so the same
- * recipe has the same inputs on every run. Without the package mirror the build, and so
- * `up`, fails with a `wgkit:` line naming the fix.
+ * needs no other context; it is written to a private directory named by its own hash (see
+ * PrivateDir.ts: checked, never through a symlink), so the same recipe has the same inputs on
+ * every run. Without the package mirror the build, and so `up`, fails with a `wgkit:` line
+ * naming the fix.
  */
 function deriveUserspaceImage(name: string, base: string, baseImage: docker.RemoteImage, opts: pulumi.CustomResourceOptions): docker.Image {
   const imageName = userspaceImageName(base);
-  const dir = path.join(os.tmpdir(), `wgkit-userspace-${imageName.split(":")[1]}`);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, "Dockerfile"), userspaceDockerfile(base));
+  const dir = privateDir("userspace", `userspace-${imageName.split(":")[1]}`);
+  const dockerfile = writePrivateFile(dir, "Dockerfile", userspaceDockerfile(base));
   return new docker.Image(`${name}-userspace-image`, {
     imageName,
     skipPush: true,
-    build: { context: dir, dockerfile: path.join(dir, "Dockerfile") },
+    build: { context: dir, dockerfile },
   }, { ...opts, dependsOn: [baseImage] });
 }

@@ -7,8 +7,9 @@ import {
 } from "@wgkit/core";
 import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
-import { splitKnown, topLevel } from "./known";
-import { naming, namingResolved } from "./ComponentError";
+import { checkPlain, checkPlainFields, checkPlainObject, isLate, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
+import { componentLabel, naming, namingResolved } from "./ComponentError";
+import { engineOf, publishPorts } from "./PublishedPorts";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 import { publicKeyOutput } from "./Secrecy";
 import { peerState } from "./PeerState";
@@ -155,11 +156,16 @@ export class WireGuardServer extends pulumi.ComponentResource {
 
   constructor(name: string, args: WireGuardServerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     naming(SERVER_TYPE, name, () => {
+      checkPlain(name, "name", "it names the server's container and resources");
+      checkPlainObject(args, "args", "the server's args");
       checkArgsObject(args, "args");
-      check(args.peers === undefined || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
+      check(args.peers === undefined || isLate(args.peers) || (args.peers !== null && typeof args.peers === "object" && !Array.isArray(args.peers)),
         "peers", "plain-map", "must be a map of name → peer settings, not a list");
       const { plain, unknown } = splitKnown(args);
       if (unknown.has("peers")) throw new WgKitError("peers", "plain-map", "must be a plain map of name → peer settings (values may be outputs, names may not)");
+      // A peer's own fields decide its resources (imported or generated keys): the peer must be plain.
+      for (const [n, p] of Object.entries(args.peers ?? {})) checkPlainObject(p, `peers.${n}`, "each peer's settings");
+      checkPlainFields(args, [...PLAIN_CONTAINER_FIELDS, "readyTimeoutSeconds"], "", "the field is not an Input (it sets the container or its install step)");
       if (unknown.has("subnet")) throw new WgKitError("subnet", "plain", "must be known when the program runs (it names the peers' address memories)");
       // Structural, so it holds for Output-valued keys too: an imported preshared key belongs to a
       // peer whose own key is imported (privateKey) or held by the device (publicKey).
@@ -170,6 +176,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+      publishPorts([{ owner: componentLabel(SERVER_TYPE, name), field: "serverPort", engine: engineOf(opts, args.dockerHost), port: (args.serverPort ?? CONTAINER_PORT) as number, protocol: "udp" }]);
     });
     super(SERVER_TYPE, name, {}, opts);
     // Validation of values resolved later: named after this instance, no part of the value shown.
@@ -187,7 +194,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
     const spec = pulumi.output({ ...settings, peers: peerSettings }).apply((a) => a as unknown as ResolvedSpec);
     const server = importedOrSeeded(`${name}-key`, args.privateKey, args.rotation, this);
     this.publicKey = server.publicKey;
-    this.endpoint = pulumi.all([args.serverUrl, args.serverPort]).apply(([serverUrl, serverPort]) => serverEndpoint({ serverUrl, serverPort }));
+    this.endpoint = pulumi.all([args.serverUrl, args.serverPort]).apply(([serverUrl, serverPort]) => checked(() => serverEndpoint({ serverUrl, serverPort })));
 
     // Keys and addresses: see PeerState.ts for the invariant and its failure modes.
     const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
@@ -241,7 +248,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
         serverPublicKey: this.publicKey,
         endpoint: this.endpoint,
         addresses: plan.apply((pl) => pl.peers[n]),
-        dns: pulumi.all([p.dns, args.dns, args.subnet, args.subnet6]).apply(([pd, sd, subnet, subnet6]) => resolvePeerDns(pd, sd, serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6))),
+        dns: pulumi.all([p.dns, args.dns, args.subnet, args.subnet6]).apply(([pd, sd, subnet, subnet6]) => checked(() => resolvePeerDns(pd, sd, serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6)))),
         allowedIps: p.allowedIps ?? hub.apply((h) => h.allowedIps[n]),
         routes: hub.apply((h) => h.routes[n]),
         dnsName: hub.apply((h) => h.dnsNames[n]),

@@ -24,6 +24,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "util";
 import { Readable } from "stream";
 import { runAsync } from "./exec";
+import { terminalBlock } from "@wgkit/core";
 import { engineModel, processIgnoreChanges, Registration, RegistrationSink } from "../../support/engineModel";
 
 export const HARNESS_LABEL = "wgkit.e2e.harness";
@@ -847,7 +848,7 @@ export class EngineMocks implements pulumi.runtime.Mocks, RegistrationSink {
         if (e?.statusCode !== 404) errors.push(`${c.kind} ${c.ref}: ${e?.message ?? e}`);
       }
     }
-    if (errors.length) console.warn(`[engine-mocks cleanup] ${errors.join("\n  ")}`);
+    if (errors.length) console.warn(terminalBlock(`[engine-mocks cleanup] ${errors.join("\n")}`));
     return errors;
   }
 

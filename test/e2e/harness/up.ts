@@ -17,12 +17,20 @@
  *
  * `npm run down` removes the deployment from Docker and keeps the keys and addresses (the next
  * `up` brings the same devices back); `npm run down -- --forget` also deletes the state.
+ *
+ * Printing: every value this script prints goes through core's TerminalText (`t` for one line,
+ * `terminalBlock` for an error, whose lines after the first — container logs, a command's
+ * stderr — are marked `  | `), and setup.sh's stderr (the image build's output) is passed on
+ * line by line the same way, so nothing from a container or a command can forge a line of ours
+ * or drive the terminal. The Pulumi CLI's own display (engine: pulumi) is passed through as it is.
  */
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
+import * as readline from "readline";
 import * as fs from "fs";
 import * as path from "path";
 import Docker from "dockerode";
 import * as pulumi from "@pulumi/pulumi";
+import { terminalBlock, terminalText as t } from "@wgkit/core";
 import { EngineMocks, HarnessState } from "./engine-mocks";
 import { e2eSourceDir } from "./hooks";
 
@@ -61,9 +69,9 @@ function writeOutputs(peers: Record<string, { address: string; publicKey: string
     const changed = writePrivate(path.join(outDir, `${name}.conf`), p.config);
     keep.add(`${name}.conf`);
     if (p.qrCode) { writePrivate(path.join(outDir, `${name}.png`), Buffer.from(p.qrCode, "base64")); keep.add(`${name}.png`); }
-    console.log(`peer ${name}: ${p.address} ${p.publicKey} -> ${path.relative(root, outDir)}/${name}.conf${changed ? " (written)" : " (unchanged)"}`);
+    console.log(`peer ${t(name)}: ${t(p.address)} ${t(p.publicKey)} -> ${t(path.relative(root, outDir))}/${t(name)}.conf${changed ? " (written)" : " (unchanged)"}`);
   }
-  for (const f of fs.readdirSync(outDir)) if (!keep.has(f)) { fs.rmSync(path.join(outDir, f)); console.log(`removed .wgkit-out/${f} (peer no longer declared)`); }
+  for (const f of fs.readdirSync(outDir)) if (!keep.has(f)) { fs.rmSync(path.join(outDir, f)); console.log(`removed .wgkit-out/${t(f)} (peer no longer declared)`); }
 }
 
 function pulumiCli(): string | undefined {
@@ -74,7 +82,7 @@ function pulumiCli(): string | undefined {
 
 /** The real engine: `pulumi up` against a file backend in the state directory. */
 function upWithPulumi(version: string): void {
-  console.log(`engine: the Pulumi CLI ${version}, file backend ${path.join(stateDir, "pulumi")}`);
+  console.log(`engine: the Pulumi CLI ${t(version)}, file backend ${t(path.join(stateDir, "pulumi"))}`);
   ensureStateDir();
   fs.mkdirSync(path.join(stateDir, "pulumi"), { recursive: true, mode: 0o700 });
   const env = { ...process.env, PULUMI_BACKEND_URL: `file://${path.join(stateDir, "pulumi")}`, PULUMI_CONFIG_PASSPHRASE: process.env.PULUMI_CONFIG_PASSPHRASE ?? "" };
@@ -97,21 +105,33 @@ async function refresh(saved: HarnessState, docker: Docker): Promise<HarnessStat
     const probe = o.kind === "container" ? docker.getContainer(o.ref).inspect() : docker.getVolume(o.ref).inspect();
     await probe.catch((e) => { if (e?.statusCode === 404) gone.add(o.owner); });
   }
-  if (gone.size) console.log(`refresh: ${[...gone].join(", ")} no longer on the engine`);
+  if (gone.size) console.log(`refresh: ${t([...gone].join(", "))} no longer on the engine`);
   return { ...saved, resources: saved.resources.filter((r) => !gone.has(`${r.type}::${r.name}`)), objects: saved.objects.filter((o) => !gone.has(o.owner)) };
+}
+
+/** Runs a command; its stderr is shown as it comes, each line escaped and marked `  | `. */
+function runShowingStderr(cmd: string, args: string[]): Promise<{ status: number | null; stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    readline.createInterface({ input: child.stderr, crlfDelay: Infinity }).on("line", (l) => console.error(`  | ${t(l)}`));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout }));
+  });
 }
 
 async function upWithHarness(): Promise<void> {
   console.log("engine: wgkit's harness (SDK mocks applying resources to the local Docker Engine; no Pulumi CLI on PATH)");
-  const setup = spawnSync("bash", [path.join(e2eSourceDir(), "setup.sh")], { stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" });
+  const setup = await runShowingStderr("bash", [path.join(e2eSourceDir(), "setup.sh")]);
   if (setup.status !== 0) throw new Error("setup.sh failed");
   const tag = setup.stdout.trim().split("\n").pop()!;
   const docker = new Docker();
   const saved = fs.existsSync(stateFile) ? await refresh(JSON.parse(fs.readFileSync(stateFile, "utf8")) as HarnessState, docker) : undefined;
   const previous = saved ? EngineMocks.fromState(saved, docker) : undefined;
-  const mocks = new EngineMocks({ docker, runId: RUN_ID, previous, log: process.env.WGKIT_VERBOSE ? (m) => console.log(`  ${m}`) : undefined }).install("wgkit", "dev");
+  const mocks = new EngineMocks({ docker, runId: RUN_ID, previous, log: process.env.WGKIT_VERBOSE ? (m) => console.log(`  ${t(m)}`) : undefined }).install("wgkit", "dev");
   for (const [k, v] of Object.entries(settings)) pulumi.runtime.setConfig(`wgkit:${k}`, v);
-  console.log(`${saved ? "updating" : "deploying"} the default stack (image ${tag}; peers ${settings.peers})`);
+  console.log(`${saved ? "updating" : "deploying"} the default stack (image ${t(tag)}; peers ${t(settings.peers)})`);
   const stack = require(path.join(root, "build", "index.js")) as { serverPublicKey: pulumi.Output<string>; endpoint: pulumi.Output<string>; containerId: pulumi.Output<string>; peers: Record<string, Record<string, pulumi.Output<any>>> };
   const [serverPublicKey, endpoint, containerId, peers] = await mocks.value(pulumi.all([stack.serverPublicKey, stack.endpoint, stack.containerId, pulumi.output(stack.peers)]));
   await mocks.settle();
@@ -119,22 +139,22 @@ async function upWithHarness(): Promise<void> {
     ...(saved?.resources ?? []).map((r) => `${r.type}::${r.name}`).filter((k) => !mocks.actions.has(k))])];
   ensureStateDir();
   writePrivate(stateFile, JSON.stringify(mocks.toState(), null, 1));
-  console.log(`serverPublicKey: ${serverPublicKey}`);
-  console.log(`endpoint:        ${endpoint}`);
-  console.log(`container:       wireguard ${String(containerId).slice(0, 12)}`);
+  console.log(`serverPublicKey: ${t(serverPublicKey)}`);
+  console.log(`endpoint:        ${t(endpoint)}`);
+  console.log(`container:       wireguard ${t(String(containerId).slice(0, 12))}`);
   writeOutputs(peers as Record<string, { address: string; publicKey: string; config: string; qrCode?: string }>);
   const counts: Record<string, number> = {};
   for (const a of mocks.actions.values()) counts[a] = (counts[a] ?? 0) + 1;
   const changed = Object.entries(counts).filter(([a]) => a !== "kept").reduce((n, [, c]) => n + c, 0) + retired.length;
   const detail = [...mocks.actions].filter(([, a]) => a !== "kept").map(([k, a]) => `${a} ${k.split("::")[1]}`).concat(retired.map((k) => `deleted ${k.split("::")[1]}`));
   console.log(changed === 0
-    ? `no changes: ${counts.kept ?? 0} resources unchanged (same keys, addresses and container)`
-    : `changes: ${detail.join(", ")}; ${counts.kept ?? 0} unchanged`);
+    ? `no changes: ${Number(counts.kept ?? 0)} resources unchanged (same keys, addresses and container)`
+    : `changes: ${t(detail.join(", "))}; ${Number(counts.kept ?? 0)} unchanged`);
 }
 
 async function down(forget: boolean): Promise<void> {
   const n = await EngineMocks.sweep(undefined, RUN_ID);
-  console.log(`removed ${n} Docker object(s) created by npm run up`);
+  console.log(`removed ${Number(n)} Docker object(s) created by npm run up`);
   if (forget) {
     fs.rmSync(stateDir, { recursive: true, force: true });
     fs.rmSync(outDir, { recursive: true, force: true });
@@ -187,4 +207,4 @@ async function main(): Promise<void> {
   else await upWithHarness();
 }
 
-main().then(() => process.exit(0), (e) => { console.error(e?.message ?? e); process.exit(1); });
+main().then(() => process.exit(0), (e) => { console.error(terminalBlock(String(e?.message ?? e))); process.exit(1); });

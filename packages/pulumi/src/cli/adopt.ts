@@ -7,21 +7,20 @@
  * key from `pulumi.Config`; the printed `pulumi config set` commands take each key on stdin FROM
  * ITS FILE when they run (`< '<file>'`; pulumi reads stdin to EOF and drops one trailing newline),
  * so a key is never on a command line either. The directory is only read.
+ * Everything printed that came from the directory (folder and file names, warnings quoting a
+ * conf) goes through core's TerminalText: the summary shows it escaped (one line each, no
+ * control, bidi or separator character); the fragment holds it as escaped TS string literals
+ * (tsString) and the commands as shell words (shellWord), so both stay valid and round-trip.
  * Failure modes: a broken directory is core's one WgKitError (field = the file, rule), printed on
- * stderr, and a non-zero exit.
+ * stderr (escaped), and a non-zero exit.
  */
 import * as path from "path";
-import { AdoptedPeerArgs, LinuxserverAdoption, readLinuxserverConfig } from "@wgkit/core";
+import { AdoptedPeerArgs, LinuxserverAdoption, readLinuxserverConfig, shellWord, terminalText as t, tsString } from "@wgkit/core";
 
 /** Config namespace the fragment and the commands share. */
 export const CONFIG_NAMESPACE = "wireguard";
 
-/** A POSIX shell word that stands for `s` exactly (single quotes; a quote becomes '\''). */
-export function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, "'\\''")}'`;
-}
-
-const js = (v: string | string[]) => (Array.isArray(v) ? `[${v.map((x) => JSON.stringify(x)).join(", ")}]` : JSON.stringify(v));
+const js = (v: string | string[]) => (Array.isArray(v) ? `[${v.map(tsString).join(", ")}]` : tsString(v));
 const prop = (k: string) => (/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(k) ? k : js(k));
 
 /** Config key names: the folder (`peer_laptop`, `peer3`) or `server`, then the key's role. */
@@ -52,24 +51,24 @@ export function summary(dir: string, a: LinuxserverAdoption): string {
   for (const [name, p] of Object.entries(s.peers)) {
     const w = a.warnings.filter((x) => x.peer === name).map((x) => x.rule);
     rows.push([name, p.address, p.persistentKeepalive ? String(p.persistentKeepalive) : "-",
-      p.serverAllowedIps?.join(", ") || "-", p.presharedKey !== undefined ? "yes" : "no", w.length ? [...new Set(w)].join(", ") : "-"]);
+      p.serverAllowedIps?.join(", ") || "-", p.presharedKey !== undefined ? "yes" : "no", w.length ? [...new Set(w)].join(", ") : "-"].map(t));
   }
   const out = [
-    `Adopting ${dir}`,
-    `server: ${s.serverUrl}:${s.serverPort}  subnet ${s.subnet}  DNS ${s.dns.join(", ") || "(none)"}  AllowedIPs ${s.allowedIps.join(", ")}` +
-      (s.mtu !== undefined ? `  MTU ${s.mtu}` : "") + (s.masquerade === false ? "  no masquerade" : ""),
+    `Adopting ${t(dir)}`,
+    t(`server: ${s.serverUrl}:${s.serverPort}  subnet ${s.subnet}  DNS ${s.dns.join(", ") || "(none)"}  AllowedIPs ${s.allowedIps.join(", ")}` +
+      (s.mtu !== undefined ? `  MTU ${s.mtu}` : "") + (s.masquerade === false ? "  no masquerade" : "")),
     "",
     Object.keys(s.peers).length ? table(rows) : "(no active peers)",
     "",
   ];
   if (a.warnings.length) {
     out.push(`Not carried over (${a.warnings.length} warning(s)):`);
-    for (const w of a.warnings) out.push(`  - ${w.file}${w.peer ? ` (${w.peer})` : ""} [${w.rule}]: ${w.message}`);
+    for (const w of a.warnings) out.push(t(`  - ${w.file}${w.peer ? ` (${w.peer})` : ""} [${w.rule}]: ${w.message}`));
     out.push("");
   }
   if (a.leftovers.length) {
     out.push("Leftover peer folders (the server conf does not name them; not adopted):");
-    for (const l of a.leftovers) out.push(`  - ${l.folder}${l.address ? ` (address ${l.address})` : ""}`);
+    for (const l of a.leftovers) out.push(t(`  - ${l.folder}${l.address ? ` (address ${l.address})` : ""}`));
     out.push("");
   }
   return out.join("\n");
@@ -120,7 +119,7 @@ export function programFragment(a: LinuxserverAdoption, resourceName = "wireguar
 /** `pulumi config set` commands, each reading its key from its file on stdin when it runs. */
 export function configCommands(dir: string, a: LinuxserverAdoption): string {
   return keyLoads(a).map((k) =>
-    `pulumi config set ${k.secret ? "--secret" : "--plaintext"} ${CONFIG_NAMESPACE}:${k.key} < ${shellQuote(path.join(dir, ...k.file.split("/")))}`,
+    `pulumi config set ${k.secret ? "--secret" : "--plaintext"} ${CONFIG_NAMESPACE}:${k.key} < ${shellWord(path.join(dir, ...k.file.split("/")))}`,
   ).join("\n") + "\n";
 }
 

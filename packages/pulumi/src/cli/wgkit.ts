@@ -3,9 +3,9 @@
  * The `wgkit` command (a `bin` of @wgkit/pulumi). Subcommands:
  *   wgkit adopt <config dir>   adopt a linuxserver.io image's server-mode /config (see adopt.ts)
  * Exit codes: 0 done, 1 the directory fails a check (one error naming the file and the rule),
- * 2 usage.
+ * 2 usage. Errors are printed through core's terminalText (they may name files from the directory).
  */
-import { redactKeys, WgKitError } from "@wgkit/core";
+import { redactKeys, terminalText, WgKitError } from "@wgkit/core";
 import { adoptReport } from "./adopt";
 
 const USAGE = `usage: wgkit adopt <config dir>
@@ -25,11 +25,11 @@ export function main(argv: string[]): number {
     return 0;
   } catch (e) {
     if (e instanceof WgKitError) {
-      process.stderr.write(`wgkit adopt: ${e.message}\n`);
+      process.stderr.write(`wgkit adopt: ${terminalText(e.message)}\n`);
       return 1;
     }
     // Anything else (e.g. a directory that cannot be listed): its message with anything key-shaped removed, no stack.
-    process.stderr.write(`wgkit adopt: ${e instanceof Error ? `${e.name}: ${redactKeys(e.message)}` : "unexpected error"}\n`);
+    process.stderr.write(`wgkit adopt: ${e instanceof Error ? terminalText(`${e.name}: ${redactKeys(e.message)}`) : "unexpected error"}\n`);
     return 3;
   }
 }
