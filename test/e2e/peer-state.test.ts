@@ -67,7 +67,14 @@ describe("Peer state on a real engine: the first device keeps working", function
     for (const [what, peers, handover] of steps) {
       const r = await up(peers, handover);
       assert.equal(r.containerId, containerId, `${what}: same container`);
-      assert.equal(r.peers.phone.config, first.config, `${what}: the device's conf is byte-for-byte unchanged`);
+      // Issue 20: a peer without allowedIps of its own routes the spoke LANs it may reach, so
+      // the conf gains the spokes' LANs (nothing else changes; a disabled spoke keeps its place,
+      // so enabling it again changes no device); the device keeps its first conf below and keeps
+      // working, it just does not reach the new LAN until updated.
+      const spokeLans = Object.values(peers)
+        .flatMap((p) => (p.serverAllowedIps as string[] | undefined) ?? []);
+      const expected = first.config.replace(/^AllowedIPs = (.*)$/m, (_l, base) => `AllowedIPs = ${[base, ...spokeLans].join(", ")}`);
+      assert.equal(r.peers.phone.config, expected, `${what}: the device's conf is unchanged but for the reachable spoke LANs`);
       const addrs = Object.values(r.peers).map((p) => p.address);
       assert.equal(new Set(addrs).size, addrs.length, `${what}: unique addresses ${addrs}`);
       for (const [n, p] of Object.entries(r.peers)) if (n !== "laptop" || what !== "rotate tablet, add laptop back") { if (seen[n]) assert.equal(p.address, seen[n], `${what}: ${n} kept its address`); seen[n] = p.address; }

@@ -85,7 +85,9 @@ function writeFileStep(file: string, content: string, what: string): string {
   const dir = file.slice(0, file.lastIndexOf("/"));
   // The temporary file is a dotfile beside the target: DNS servers watching the folder skip dotfiles.
   const tmp = `${dir}/.${file.slice(file.lastIndexOf("/") + 1)}.wgkit-new`;
-  return `docker exec -i "$c" sh -c 'umask 022; mkdir -p ${dir} && cat > ${tmp} && mv -f ${tmp} ${file}' <<'${HEREDOC}' || fail "could not write ${what} in $c"
+  // Under /config, owned like /config (the image chowns it at every start; this write comes after).
+  const own = dir.startsWith("/config/") ? ` && chown "$(stat -c %u:%g /config)" ${dir} ${file}` : "";
+  return `docker exec -i "$c" sh -c 'umask 022; mkdir -p ${dir} && cat > ${tmp} && mv -f ${tmp} ${file}${own}' <<'${HEREDOC}' || fail "could not write ${what} in $c"
 ${content.endsWith("\n") ? content : `${content}\n`}${HEREDOC}
 `;
 }
@@ -225,7 +227,7 @@ gate() {
 }
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
-${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
+${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)} && chown "$(stat -c %u:%g /config)" ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
 apply() {
   docker exec "$c" sh -c '
   if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
