@@ -115,6 +115,7 @@ export function peerNameOfFolder(folder: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
+const isPeerFolder = (folder: string) => peerNameOfFolder(folder) !== undefined;
 const join = (...parts: string[]) => parts.join("/");
 
 const readKey = (dir: ConfigDir, rel: string): string => {
@@ -309,7 +310,7 @@ function adopt(dir: string): LinuxserverAdoption {
   const byKey = new Map<string, FolderKeys>();
   const byName = new Map<string, string>();
   const unmatched: string[] = [];
-  for (const folder of d.dirs()) {
+  for (const folder of d.dirs(isPeerFolder)) {
     const name = peerNameOfFolder(folder);
     if (name === undefined) continue;
     const keys = readFolderKeys(d, folder, name);
@@ -443,7 +444,7 @@ function adopt(dir: string): LinuxserverAdoption {
 
   // --- Leftovers: peer folders the server conf does not name.
   const leftovers: AdoptionLeftover[] = [];
-  for (const folder of d.dirs()) {
+  for (const folder of d.dirs(isPeerFolder)) {
     const name = peerNameOfFolder(folder);
     if (name === undefined || activeFolders.has(folder)) continue;
     let address: string | undefined;
