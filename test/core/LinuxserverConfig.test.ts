@@ -288,6 +288,13 @@ const HOSTILE: Hostile[] = [
       fs.writeFileSync(path.join(d, `${MARKER}.conf`), "");
       swap(f, "wg_confs", (p) => fs.symlinkSync(d, p));
     } },
+  { name: "an active peer folder is a symlink to a copy of it outside the directory", field: "peer3", rule: "outside-dir",
+    plant: (f, o) => {
+      const d = path.join(o, "peer3-elsewhere");
+      fs.cpSync(f.file("peer3"), d, { recursive: true });
+      fs.appendFileSync(path.join(d, "peer3.conf"), `# ${MARKER}\n`);
+      swap(f, "peer3", (p) => fs.symlinkSync(d, p));
+    } },
   { name: "a preshared key file is a symlink to /dev/null", field: "peer3/presharedkey-peer3", rule: "outside-dir",
     plant: (f) => swap(f, "peer3/presharedkey-peer3", (p) => fs.symlinkSync("/dev/null", p)) },
   { name: "a preshared key file is a symlink to a device node", field: "peer3/presharedkey-peer3", rule: "outside-dir",

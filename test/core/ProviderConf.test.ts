@@ -118,6 +118,32 @@ describe("Hardening III (issue 19) class 4: Table and handshakes, against wg-qui
     }
   });
 
+  it("peers with no AllowedIPs, an empty line, or only the tunnel's own address: wg-quick routes nothing into the tunnel; we refuse them (no-routes)", () => {
+    // What wg-quick routed into the interface: every route through it in any table, but the kernel's local ones
+    // and the tunnel's own address (the local table answers for it before any route through the tunnel).
+    const routes = (text: string) => up(text, () => [
+      ...inNs("ip", "-4", "route", "show", "table", "all", "dev", iface).stdout.split("\n"),
+      ...inNs("ip", "-6", "route", "show", "table", "all", "dev", iface).stdout.split("\n"),
+    ].filter((l) => l.trim() !== "" && !/^(local|multicast|fe80|anycast|10\.64\.0\.2 )/.test(l.replace(/^(unicast|broadcast) /, ""))));
+    const own = peerSection(0, "10.64.0.2/32").replace(/^AllowedIPs.*$/m, "AllowedIPs = 10.64.0.2/32");
+    const none = peerSection(0, "x").replace(/^AllowedIPs.*\n/m, "");
+    const empty = peerSection(0, "x").replace(/^AllowedIPs.*$/m, "AllowedIPs =");
+    for (const [what, section] of [["no AllowedIPs line", none], ["AllowedIPs =", empty], ["only its own address", own]]) {
+      const text = confOf("", section);
+      // As wgkit would write it (wg itself refuses a bare `AllowedIPs =`; our renderer drops the empty line).
+      assert.deepEqual(routes(renderWgQuick(parseWgQuick(text))), [], `${what}: wg-quick routed something`);
+      assert.equal(verdict({ config: text }), "no-routes", what);
+      // wgkit's table and route selectors send traffic into the interface, which AllowedIPs then drop: still refused.
+      assert.equal(verdict({ config: text, table: "55111", routeDestinations: ["203.0.113.0/24"] }), "no-routes", `${what} with table`);
+    }
+    // One peer that routes something is enough; its own address on a wider Address line is still not a route.
+    const some = confOf("", none, peerSection(1, "10.99.0.0/24"));
+    assert.notDeepEqual(routes(some), []);
+    assert.equal(verdict({ config: some }), undefined);
+    assert.equal(verdict({ config: confOf("", own).replace("Address = 10.64.0.2/32", "Address = 10.64.0.2/24") }), "no-routes");
+    assert.equal(verdict({ config: confOf("", peerSection(0, "10.64.0.0/24")) }), undefined);
+  });
+
   it("a peer without Endpoint: traffic for it never starts a handshake (nothing is sent); we refuse it unless ListenPort is published over UDP", () => {
     // wg sends a handshake initiation for the first packet only when it knows the peer's endpoint.
     // (127.0.0.1 stands in for the provider: the namespace has no other network.)

@@ -211,3 +211,46 @@ describe("wgkit adopt: names from the directory cannot forge a line or drive the
     assert.match(r.stderr, /^wgkit adopt: wg_confs\/wg0\.conf: .* folder peer_bad\\x1b\]0;owned\\x07\\x1b\[2J\\x9b31m\\u202e\\u2066FORGED\\x7f \[rule: peer-folder-mismatch\]\n$/);
   });
 });
+
+describe("wgkit adopt: an error about a file's content never shows the content (issue 19, class 1)", () => {
+  let base: string;
+  before(() => { base = tmpDir("wgkit-cli-content-"); });
+  after(() => fs.rmSync(base, { recursive: true, force: true }));
+  /** Planted in one field per case; invalid for every field it goes in (no number, CIDR, host name or key). */
+  const MARK = "Zq7$TOPSECRET";
+  const server = "wg_confs/wg0.conf";
+  const device = "peer_laptop/peer_laptop.conf";
+  const cases: { what: string; file: string; rule: string; damage: (t: string) => string; other?: { file: string; damage: (t: string) => string } }[] = [
+    { what: "server ListenPort", file: server, rule: "integer", damage: (t) => t.replace(/^ListenPort = .*$/m, `ListenPort = ${MARK}`) },
+    { what: "server Address", file: server, rule: "cidr", damage: (t) => t.replace(/^Address = .*$/m, `Address = ${MARK}`) },
+    { what: "server AllowedIPs", file: server, rule: "cidr", damage: (t) => t.replace(/^AllowedIPs = .*$/m, `AllowedIPs = 10.13.13.2/32, ${MARK}`) },
+    { what: "server PersistentKeepalive", file: server, rule: "integer", damage: (t) => t.replace(/^AllowedIPs = .*$/m, `$&\nPersistentKeepalive = ${MARK}`) },
+    { what: "server Table", file: server, rule: "table", damage: (t) => t.replace(/^ListenPort = .*$/m, `$&\nTable = ${MARK}`) },
+    { what: "server FwMark", file: server, rule: "fwmark", damage: (t) => t.replace(/^ListenPort = .*$/m, `$&\nFwMark = ${MARK}`) },
+    { what: "an unknown key's name", file: server, rule: "unknown-key", damage: (t) => t.replace(/^ListenPort = .*$/m, "$&\nZqTOPSECRET = 1") },
+    { what: "a [Peer] comment naming another folder", file: server, rule: "peer-folder-mismatch", damage: (t) => t.replace("# peer_laptop", "# peer_ZqTOPSECRET") },
+    { what: "device Endpoint", file: device, rule: "host", damage: (t) => t.replace(/^Endpoint = .*$/m, `Endpoint = ${MARK}:51820`) },
+    { what: "device DNS", file: device, rule: "dns", damage: (t) => t.replace(/^DNS = .*$/m, `DNS = 1.1.1.1, ${MARK}`) },
+    { what: "device PublicKey", file: device, rule: "key-format", damage: (t) => t.replace(/^PublicKey = .*$/m, `PublicKey = ${MARK}`) },
+    { what: "device MTU", file: device, rule: "integer", damage: (t) => t.replace(/^DNS = .*$/m, `$&\nMTU = ${MARK}`) },
+    { what: "device Address", file: device, rule: "cidr", damage: (t) => t.replace(/^Address = .*$/m, `Address = ${MARK}`) },
+    {
+      what: "ORIG_SERVERURL (the device confs have no Endpoint)", file: ".donoteditthisfile", rule: "host",
+      damage: (t) => t.replace(/^ORIG_SERVERURL=.*$/m, `ORIG_SERVERURL="${MARK}"`),
+      other: { file: device, damage: (t) => t.replace(/^Endpoint = .*\n/m, "") },
+    },
+  ];
+  for (const c of cases) {
+    it(`${c.what}: exit 1, the file and the rule on stderr, the planted value nowhere`, () => {
+      const f = buildLinuxserverConfig(path.join(base, c.what.replace(/\W+/g, "-"), "config"), { peers: [{ id: "laptop" }] });
+      edit(f, c.file, c.damage);
+      if (c.other) edit(f, c.other.file, c.other.damage);
+      assert.ok(fs.readFileSync(f.file(c.file), "utf8").includes(c.what.startsWith("an unknown") || c.what.startsWith("a [Peer]") ? "ZqTOPSECRET" : MARK), "the value was planted");
+      const r = cli(["adopt", f.dir]);
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.stdout, "");
+      assert.ok(!`${r.stdout}${r.stderr}`.includes("TOPSECRET"), `the planted value is shown: ${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^wgkit adopt: (${c.file.replace(/\./g, "\\.")}|${server.replace(/\./g, "\\.")})\\b.*\\[rule: ${c.rule}\\]\\n$`));
+    });
+  }
+});

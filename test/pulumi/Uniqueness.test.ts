@@ -89,16 +89,25 @@ describe("Uniqueness: published host ports (issue 19 class 5)", () => {
     assert.equal(m.registrations.length, n);
   });
 
-  it("other engines (dockerHost or a Docker provider) and other protocols do not collide", async () => {
+  it("other engines (a Docker provider) and other protocols do not collide", async () => {
     useMocks(new RecordingMocks());
     new WireGuardServer("one", { serverUrl: "vpn.example.com" });
-    new WireGuardServer("two", { serverUrl: "vpn.example.com", dockerHost: "ssh://admin@203.0.113.5" });
     const remote = new docker.Provider("remote", { host: "ssh://admin@203.0.113.6" });
     new WireGuardServer("three", { serverUrl: "vpn.example.com" }, { providers: { docker: remote } });
     new ClientTunnel("web", { config: conf, publishPorts: [{ internal: 51820 }] }); // tcp
-    refused(() => new WireGuardServer("four", { serverUrl: "vpn.example.com", dockerHost: "ssh://admin@203.0.113.5" }), "serverPort", /WireGuardServer "two"/);
     refused(() => new WireGuardServer("five", { serverUrl: "vpn.example.com" }, { providers: [remote] }), "serverPort", /WireGuardServer "three"/);
     refused(() => new ClientTunnel("web2", { config: conf, publishPorts: [{ internal: 80, external: 51820 }] }), "publishPorts[0].external", /ClientTunnel "web" \(publishPorts\[0\]\.internal\)/);
+  });
+
+  it("dockerHost steers only the install step: two servers on the default provider, one with dockerHost, share one engine and collide", () => {
+    useMocks(new RecordingMocks());
+    new WireGuardServer("one", { serverUrl: "vpn.example.com" });
+    refused(() => new WireGuardServer("two", { serverUrl: "vpn.example.com", dockerHost: "ssh://admin@203.0.113.5" }), "serverPort", /WireGuardServer "one"/);
+    refused(() => new ClientTunnel("tun", { config: conf, dockerHost: "ssh://admin@203.0.113.5", publishPorts: [{ internal: 51820, protocol: "udp" }] }),
+      "publishPorts[0].internal", /WireGuardServer "one"/);
+    // With the provider that dockerHost is meant to go with, it is another engine.
+    const remote = new docker.Provider("remote", { host: "ssh://admin@203.0.113.5" });
+    new WireGuardServer("three", { serverUrl: "vpn.example.com", dockerHost: "ssh://admin@203.0.113.5" }, { provider: remote });
   });
 
   it("within a component: a tunnel's two published ports, a SiteLink's two sites on one engine", () => {

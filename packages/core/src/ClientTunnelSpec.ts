@@ -1,5 +1,5 @@
 import { check } from "./WgKitError";
-import { checkDistinctAllowedIps, parseWgQuick, WgQuickConf } from "./WgQuick";
+import { checkDistinctAllowedIps, checkRoutesSomething, parseWgQuick, WgQuickConf } from "./WgQuick";
 import { Cidr, parseCidr, parseSubnetList } from "./AllowedIPs";
 import { checkArgsObject, checkDnsEntry, checkEach, checkPort, checkTunnelInterfaceName, checkSplitTable, isIp, RESERVED_TABLES } from "./Validation";
 import { checkContainerOptions, ContainerOptions } from "./ContainerSpec";
@@ -61,6 +61,7 @@ export function checkClientTunnelSpec(spec: Partial<ClientTunnelSpec>, unknown: 
     check(i.address.length > 0, "config", "address", "the conf has no Address");
     check(conf.peers.length > 0, "config", "peer", "the conf has no [Peer]");
     checkDistinctAllowedIps(conf.peers, "config");
+    checkRoutesSomething(conf, "config");
     check(i.preUp.length + i.postUp.length + i.preDown.length + i.postDown.length === 0, "config", "hooks-not-allowed",
       "PreUp/PostUp/PreDown/PostDown in a supplied conf would run as root in the container; remove them (wgkit renders its own)");
     check(i.saveConfig !== true, "config", "save-config", "SaveConfig = true would let the container rewrite the conf wgkit manages");

@@ -19,7 +19,7 @@
  * - `too-large`: at most MAX_CONFIG_FILE_BYTES, by fstat and by the bytes actually read (at most
  *   one more than the limit is ever read, so a file that grows meanwhile is still refused).
  * - Listing a folder (`list`) applies `outside-dir` to the folder too, so no name from outside the
- *   directory is ever reported.
+ *   directory is ever reported; so does `dirs` to a wanted folder reached through a symlink.
  *
  * Failure modes: a permission problem is `unreadable` (the errno code only); a missing file is
  * "missing" only for ENOENT/ENOTDIR. Without /proc (not Linux) the post-open path check is
@@ -158,6 +158,17 @@ export class ConfigDir {
     }
   }
 
-  /** The directory's folders (a symlink to a folder is not one). */
-  dirs(): string[] { return this.list(".").filter((e) => e.isDirectory()).map((e) => e.name); }
+  /**
+   * The directory's folders whose name `wanted` accepts. A symlink to a folder counts when it
+   * stays inside the directory, and is refused (`outside-dir`) when it leaves it — never skipped
+   * silently, which would make an adopted peer look folderless. A dangling symlink is no folder.
+   */
+  dirs(wanted: (name: string) => boolean = () => true): string[] {
+    return this.list(".").filter((e) => wanted(e.name) && (e.isDirectory() || (e.isSymbolicLink() && this.linksToFolder(e.name)))).map((e) => e.name);
+  }
+
+  private linksToFolder(rel: string): boolean {
+    if (!this.exists(rel)) return false;
+    return fs.statSync(this.resolve(rel)).isDirectory();
+  }
 }

@@ -29,7 +29,7 @@
  */
 import * as fs from "fs";
 import * as ipaddr from "ipaddr.js";
-import { check, WgKitError } from "./WgKitError";
+import { check, WgKitError, withoutValue } from "./WgKitError";
 import { checkKey, publicKeyOf } from "./Key";
 import { parseWgQuick, WgQuickConf } from "./WgQuick";
 import { parseEndpoint } from "./Endpoint";
@@ -115,6 +115,7 @@ export function peerNameOfFolder(folder: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
+const isPeerFolder = (folder: string) => peerNameOfFolder(folder) !== undefined;
 const join = (...parts: string[]) => parts.join("/");
 
 const readKey = (dir: ConfigDir, rel: string): string => {
@@ -122,7 +123,16 @@ const readKey = (dir: ConfigDir, rel: string): string => {
   checkKey(k, rel);
   return k;
 };
-const readConf = (dir: ConfigDir, rel: string): WgQuickConf => parseWgQuick(dir.read(rel), rel);
+/**
+ * Runs a parser or validator on content read from the directory. The directory is hostile, and
+ * their messages quote the value (`got "…"`): rethrown with the same field (file and line, or
+ * file and setting) and rule, the value left out.
+ */
+function fromFile<T>(fn: () => T): T {
+  try { return fn(); } catch (e) { throw withoutValue(e, "it was read from the adopted directory"); }
+}
+const parseConf = (text: string, rel: string): WgQuickConf => fromFile(() => parseWgQuick(text, rel));
+const readConf = (dir: ConfigDir, rel: string): WgQuickConf => parseConf(dir.read(rel), rel);
 
 /**
  * The id comment (`# <id>`) of each [Peer] section, in order: a comment just before the header
@@ -259,7 +269,7 @@ function adopt(dir: string): LinuxserverAdoption {
     }
   }
   const serverText = d.read(serverConfFile);
-  const server = parseWgQuick(serverText, serverConfFile);
+  const server = parseConf(serverText, serverConfFile);
   const si = server.interface;
   check(si.privateKey === serverPrivateKey, serverConfFile, "server-key", `its PrivateKey is not the key in ${serverPriv}`);
 
@@ -300,7 +310,7 @@ function adopt(dir: string): LinuxserverAdoption {
   const byKey = new Map<string, FolderKeys>();
   const byName = new Map<string, string>();
   const unmatched: string[] = [];
-  for (const folder of d.dirs()) {
+  for (const folder of d.dirs(isPeerFolder)) {
     const name = peerNameOfFolder(folder);
     if (name === undefined) continue;
     const keys = readFolderKeys(d, folder, name);
@@ -316,7 +326,7 @@ function adopt(dir: string): LinuxserverAdoption {
   server.peers.forEach((p, i) => {
     const keys = byKey.get(p.publicKey);
     const comment = comments[i];
-    const where = comment ? `the [Peer] marked "# ${redactKeys(comment)}"` : `[Peer] number ${i + 1}`;
+    const where = `[Peer] number ${i + 1}`; // (not its comment: that is content of the file)
     check(keys !== undefined, serverConfFile, "peer-without-folder", `${where} has a public key that no peer folder holds`);
     check(comment === undefined || peerNameOfFolder(comment) === undefined || comment === keys.folder, serverConfFile, "peer-folder-mismatch",
       `${where} has the public key of folder ${keys.folder}`);
@@ -407,7 +417,7 @@ function adopt(dir: string): LinuxserverAdoption {
   let serverUrl: string;
   let serverPort: number;
   if (endpoint !== undefined) {
-    const e = parseEndpoint(endpoint, "endpoint");
+    const e = fromFile(() => parseEndpoint(endpoint, "endpoint"));
     serverUrl = e.host;
     serverPort = e.port;
   } else {
@@ -434,7 +444,7 @@ function adopt(dir: string): LinuxserverAdoption {
 
   // --- Leftovers: peer folders the server conf does not name.
   const leftovers: AdoptionLeftover[] = [];
-  for (const folder of d.dirs()) {
+  for (const folder of d.dirs(isPeerFolder)) {
     const name = peerNameOfFolder(folder);
     if (name === undefined || activeFolders.has(folder)) continue;
     let address: string | undefined;
@@ -453,7 +463,7 @@ function adopt(dir: string): LinuxserverAdoption {
     checkServerSpec(args);
   } catch (e) {
     if (!(e instanceof WgKitError)) throw e;
-    throw new WgKitError(serverConfFile, e.rule, `the adopted settings are refused: ${e.message.replace(/ \[rule: [^\]]*\]$/, "")}`);
+    throw new WgKitError(serverConfFile, e.rule, `the adopted settings are refused: ${e.field} is invalid (the value is not shown: it was read from the adopted directory)`);
   }
   return { args, warnings, leftovers, files };
 }

@@ -20,10 +20,11 @@ export function check(ok: boolean, field: string, rule: string, detail: string):
 }
 
 /**
- * For validation that runs on values resolved later (Pulumi Outputs, possibly secret): the same
- * field and rule, but a message that shows no part of the value. Other errors pass unchanged.
+ * For validation that runs on values that must not be shown — resolved later from Pulumi Outputs
+ * (possibly secret), or read from a hostile file: the same field and rule, but a message that
+ * shows no part of the value. `why` says why it is not shown. Other errors pass unchanged.
  */
-export function withoutValue(e: unknown): unknown {
+export function withoutValue(e: unknown, why = "it was resolved from an Output, which may be secret"): unknown {
   if (!(e instanceof WgKitError)) return e;
-  return new WgKitError(e.field, e.rule, "is invalid (the value is not shown: it was resolved from an Output, which may be secret)");
+  return new WgKitError(e.field, e.rule, `is invalid (the value is not shown: ${why})`);
 }

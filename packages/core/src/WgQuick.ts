@@ -124,6 +124,20 @@ export function checkDistinctAllowedIps(peers: readonly WgPeer[], field: string)
   }));
 }
 
+/**
+ * A tunnel routes only what its peers' AllowedIPs name (wg-quick adds a route per entry, and the
+ * kernel drops anything else sent into the interface). A conf whose peers have no AllowedIPs, an
+ * empty line, or only the interface's own address(es) comes up, handshakes, and carries nothing.
+ * Routes given some other way (ClientTunnel's `table` with routeDestinations/routeSources) do not
+ * count: they send traffic into the interface, which then drops whatever AllowedIPs do not allow.
+ */
+export function checkRoutesSomething(conf: WgQuickConf, field: string): void {
+  const own = new Set(conf.interface.address.map((a) => networkKey(a.replace(/\/\d+$/, "") + (a.includes(":") ? "/128" : "/32"))));
+  check(conf.peers.some((p) => p.allowedIps.some((a) => !own.has(networkKey(a)))), field, "no-routes",
+    "no peer has AllowedIPs beyond the tunnel's own address, so the tunnel would route nothing; "
+    + "add the networks to reach through it to a peer's AllowedIPs (0.0.0.0/0, ::/0 for everything)");
+}
+
 function line(key: string, value: string | number | boolean | undefined, out: string[]): void {
   if (value === undefined) return;
   const v = String(value);

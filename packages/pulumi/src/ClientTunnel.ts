@@ -75,7 +75,7 @@ export class ClientTunnel extends pulumi.ComponentResource {
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
-      const engine = engineOf(opts, args.dockerHost);
+      const engine = engineOf(opts);
       publishPorts((args.publishPorts ?? []).map((p, i) => ({
         owner: componentLabel(CLIENT_TUNNEL_TYPE, name), field: `publishPorts[${i}].${p.external !== undefined ? "external" : "internal"}`,
         engine, port: p.external ?? p.internal, protocol: p.protocol ?? "tcp",

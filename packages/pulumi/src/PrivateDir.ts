@@ -20,7 +20,8 @@
  *
  * Failure modes: a directory that fails a check (planted symlink, another owner, group/other
  * access, a non-sticky shared parent) is a WgKitError with rule `private-dir` naming the path and
- * the fix; nothing is written. Without getuid (Windows) the owner and mode checks are skipped.
+ * the fix; nothing is written. When another user made it (which the user cannot undo in a sticky
+ * /tmp), the fix given is a TMPDIR of the user's own, the same on every run. Without getuid (Windows) the owner and mode checks are skipped.
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -34,6 +35,16 @@ function refuse(field: string, dir: string, why: string): never {
   throw new WgKitError(field, "private-dir", `${JSON.stringify(dir)} ${why}; remove it (or fix it) and run again`);
 }
 
+/**
+ * Another user made it first: in a sticky /tmp only they (or root) can remove it, so the way out
+ * is a temp directory of one's own — the same one on every run, as the path is a resource input.
+ */
+function refuseForeign(field: string, dir: string, owner: number): never {
+  throw new WgKitError(field, "private-dir", `${JSON.stringify(dir)} belongs to uid ${owner}, not to the user running the program (uid ${uid()}): `
+    + "another user made it, and in a shared temp directory only they can remove it; set TMPDIR to a directory only you can write "
+    + "(e.g. mkdir -m 700 ~/.cache/wgkit-tmp; export TMPDIR=~/.cache/wgkit-tmp), the same one on every run, and run again");
+}
+
 /** Creates `dir` (mode 0700) unless it exists, then checks it without following a symlink. */
 function ensureOwnDir(field: string, dir: string): void {
   try {
@@ -42,11 +53,11 @@ function ensureOwnDir(field: string, dir: string): void {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
   }
   const st = fs.lstatSync(dir);
+  const me = uid();
+  if (me !== undefined && st.uid !== me) refuseForeign(field, dir, st.uid);
   if (st.isSymbolicLink()) refuse(field, dir, "is a symbolic link (wgkit never writes through one)");
   if (!st.isDirectory()) refuse(field, dir, "is not a directory");
-  const me = uid();
   if (me === undefined) return;
-  if (st.uid !== me) refuse(field, dir, `belongs to uid ${st.uid}, not to the user running the program (uid ${me})`);
   if ((st.mode & 0o077) !== 0) refuse(field, dir, `has mode ${(st.mode & 0o777).toString(8)}: it must be private (0700)`);
 }
 

@@ -10,12 +10,13 @@
  * A component's ports are checked against each other and against the registry, and recorded
  * only once every check has passed.
  *
- * FAILURE MODES. Only what is known when the component is built is compared: a port, or a
- * DOCKER_HOST, given as an Output is not recorded. Engines are told apart by identity: the Docker
- * provider the component's children would use (explicit `provider`/`providers`, else inherited
- * from `parent`), else `dockerHost`, else the default engine; two providers (or two spellings of a
- * DOCKER_HOST) that reach the same daemon are not recognised as one. Outside a program run there is
- * no registry, and only a component's own ports are compared.
+ * FAILURE MODES. Only what is known when the component is built is compared: a port given as an
+ * Output is not recorded. Engines are told apart by identity: the Docker provider the component's
+ * containers use (explicit `provider`/`providers`, else inherited from `parent`), else the default
+ * engine. `dockerHost` does not count: it only steers the conf-install step (`docker exec`), the
+ * container goes wherever the provider points. Two providers that reach the same daemon are not
+ * recognised as one. Outside a program run there is no registry, and only a component's own
+ * ports are compared.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
@@ -32,22 +33,19 @@ function registry(): PortBind[] | undefined {
   return r;
 }
 
-/** The default engine (no provider, no dockerHost): DOCKER_HOST of this process, or the local socket. */
+/** The default engine (no Docker provider given or inherited): the default provider's. */
 const DEFAULT_ENGINE = "default-engine";
 
 /**
  * Which Docker engine a component's containers go to: the Docker provider its children would use,
- * else `dockerHost` when known, else the default engine. Undefined when it cannot be known (an Output).
+ * else the default engine. (Not `dockerHost`: see the header.)
  */
-export function engineOf(opts: pulumi.ComponentResourceOptions, dockerHost: unknown): unknown {
+export function engineOf(opts: pulumi.ComponentResourceOptions): unknown {
   const isDocker = (p: unknown) => docker.Provider.isInstance(p);
   const listed = Array.isArray(opts.providers) ? opts.providers : Object.values(opts.providers ?? {});
   const explicit = [opts.provider, ...listed].find(isDocker);
   if (explicit) return explicit;
-  const inherited = opts.parent?.getProvider("docker:index/container:Container");
-  if (inherited) return inherited;
-  if (dockerHost === undefined) return DEFAULT_ENGINE;
-  return typeof dockerHost === "string" ? dockerHost : undefined;
+  return opts.parent?.getProvider("docker:index/container:Container") ?? DEFAULT_ENGINE;
 }
 
 /**

@@ -97,7 +97,7 @@ export class SiteLink extends pulumi.ComponentResource {
         const s = args[side];
         return {
           owner: componentLabel(SITE_LINK_TYPE, name), field: `${side}.publishPort`, protocol: "udp", port: s.publishPort ?? CONTAINER_PORT,
-          engine: s.dockerHost === undefined ? engineOf(opts, undefined) : typeof s.dockerHost === "string" ? s.dockerHost : undefined,
+          engine: s.dockerHost === undefined ? engineOf(opts) : typeof s.dockerHost === "string" ? s.dockerHost : undefined,
         };
       }));
     });

@@ -176,7 +176,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
       checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
-      publishPorts([{ owner: componentLabel(SERVER_TYPE, name), field: "serverPort", engine: engineOf(opts, args.dockerHost), port: (args.serverPort ?? CONTAINER_PORT) as number, protocol: "udp" }]);
+      publishPorts([{ owner: componentLabel(SERVER_TYPE, name), field: "serverPort", engine: engineOf(opts), port: (args.serverPort ?? CONTAINER_PORT) as number, protocol: "udp" }]);
     });
     super(SERVER_TYPE, name, {}, opts);
     // Validation of values resolved later: named after this instance, no part of the value shown.
