@@ -1,5 +1,6 @@
+import * as ipaddr from "ipaddr.js";
 import {
-  checkNoOverlap, OverlapStats, parseCidr, generateKeyPair, generatePresharedKey, peerConf, planAddresses, renderWgQuick, serverConf, KeyPair,
+  checkServerSpec, checkNoOverlap, OverlapStats, parseCidr, generateKeyPair, generatePresharedKey, peerConf, planAddresses, renderWgQuick, serverConf, KeyPair,
 } from "@wgkit/core";
 
 export interface Figure { bench: string; [k: string]: unknown }
@@ -45,9 +46,32 @@ export function overlapCheck(n: number): Figure {
   return { bench: "overlap-check", lans: n, ms: ms(t1, t2), parseOnlyMs: ms(t0, t1), comparisons: stats.comparisons, pairwiseWouldCompare: (n * (n - 1)) / 2 };
 }
 
+/**
+ * The whole server validation (checkServerSpec: every CIDR checked, overlaps, the address
+ * plan) of N routed LANs on 200 peers, beside two baselines of the same run: ipaddr.js's
+ * family-agnostic parseCIDR of the same LANs (what each LAN cost before IpParse.ts: a failed
+ * IPv6 parse, then IPv4) and the family-dispatched parse alone.
+ */
+export function serverValidation(n: number): Figure {
+  const per = Math.ceil(n / 200);
+  const lans = Array.from({ length: n }, (_, i) => `10.${100 + ((i >> 16) & 0x7f)}.${(i >> 8) & 0xff}.${i & 0xff}/32`);
+  const peers: Record<string, { serverAllowedIps: string[] }> = {};
+  for (let p = 0; p * per < n; p++) peers[`p${p}`] = { serverAllowedIps: lans.slice(p * per, (p + 1) * per) };
+  const t0 = process.hrtime.bigint();
+  for (const l of lans) ipaddr.parseCIDR(l);
+  const t1 = process.hrtime.bigint();
+  for (const l of lans) ipaddr.IPv4.parseCIDR(l);
+  const t2 = process.hrtime.bigint();
+  checkServerSpec({ serverUrl: "vpn.example.com", subnet: "10.13.0.0/16", peers });
+  const t3 = process.hrtime.bigint();
+  const ms = (a: bigint, b: bigint) => Math.round(Number(b - a) / 1e5) / 10;
+  return { bench: "server-validation", lans: n, peers: Object.keys(peers).length, ms: ms(t2, t3), genericParseOnlyMs: ms(t0, t1), dispatchedParseOnlyMs: ms(t1, t2) };
+}
+
 export function runCoreBench(): Figure[] {
   overlapCheck(2000); // warm-up
-  const out: Figure[] = [keygen(2000), overlapCheck(20000)];
+  serverValidation(2000);
+  const out: Figure[] = [keygen(2000), overlapCheck(20000), serverValidation(20000)];
   const keys = Array.from({ length: 10001 }, generateKeyPair);
   const psks = Array.from({ length: 10000 }, generatePresharedKey);
   coreRender(250, keys, psks); // warm-up

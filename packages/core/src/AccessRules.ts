@@ -20,6 +20,7 @@
  * fit its protocol is a WgKitError naming the rule's field, at preview.
  */
 import * as ipaddr from "ipaddr.js";
+import { parseIp, parseIpCidr } from "./IpParse";
 import { check } from "./WgKitError";
 import { checkCidr, checkEach, checkList, checkName, isIp } from "./Validation";
 import { cidrsOverlap, parseCidr } from "./AllowedIPs";
@@ -118,7 +119,7 @@ export function parseAccessRef(value: unknown, field: string, side: "from" | "to
     ref = { kind: "group", name };
   } else if (value.includes("/") || value.includes(":") || isIp(value)) {
     const cidr = checkCidr(value, field);
-    const [addr, prefix] = ipaddr.parseCIDR(cidr);
+    const [addr, prefix] = parseIpCidr(cidr);
     const net = addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
     check(net.toString() === addr.toString(), field, "host-bits", `${cidr} has host bits set; the network is ${net.toString()}/${prefix}`);
     ref = { kind: "cidr", cidr };

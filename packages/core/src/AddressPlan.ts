@@ -1,4 +1,5 @@
 import * as ipaddr from "ipaddr.js";
+import { parseIp, parseIpCidr } from "./IpParse";
 import { check } from "./WgKitError";
 import { checkName, isCidr, isIp } from "./Validation";
 
@@ -71,7 +72,7 @@ export function parseSubnet(value: string, field: string, family?: 4 | 6): Subne
   const text = value.includes("/") ? value : ipaddr.IPv6.isValid(value) ? `${value}/64` : `${value}/24`;
   check(isCidr(text), field, "cidr",
     `must be a subnet such as 10.13.13.0/24 (or bare 10.13.13.0), got ${JSON.stringify(value)}`);
-  const [addr, prefix] = ipaddr.parseCIDR(text);
+  const [addr, prefix] = parseIpCidr(text);
   const fam = addr.kind() === "ipv4" ? 4 : 6;
   if (family) check(fam === family, field, "family", `must be an IPv${family} subnet, got ${JSON.stringify(value)}`);
   const max = BITS[fam] - 2;
@@ -101,7 +102,7 @@ export function capacityOf(s: Subnet): number {
 export function hostInSubnet(s: Subnet, value: string, field: string): bigint {
   check(isIp(value), field, "ip-address",
     `must be a single IPv${s.family} address without prefix, got ${JSON.stringify(value)}`);
-  const a = ipaddr.parse(value);
+  const a = parseIp(value);
   check((a.kind() === "ipv4" ? 4 : 6) === s.family, field, "family", `must be an IPv${s.family} address`);
   const n = ipToBigInt(a);
   const { first, last } = hostRange(s);

@@ -1,4 +1,5 @@
 import * as ipaddr from "ipaddr.js";
+import { parseIp, parseIpCidr } from "./IpParse";
 import { check } from "./WgKitError";
 import { checkCidr, checkEach, checkUsableSubnet } from "./Validation";
 
@@ -11,13 +12,13 @@ export interface Cidr {
 
 export function parseCidr(value: string, field: string): Cidr {
   const cidr = checkCidr(value, field);
-  const [addr, prefix] = ipaddr.parseCIDR(cidr);
+  const [addr, prefix] = parseIpCidr(cidr);
   return { cidr, addr, prefix };
 }
 
 /** The network a CIDR names as the kernel stores it (host bits cleared): `10.0.0.1/24` → `10.0.0.0/24`. */
 export function networkKey(cidr: string): string {
-  const [addr, prefix] = ipaddr.parseCIDR(cidr);
+  const [addr, prefix] = parseIpCidr(cidr);
   const net = addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
   return `${net.toString()}/${prefix}`;
 }

@@ -29,6 +29,7 @@
  */
 import * as fs from "fs";
 import * as ipaddr from "ipaddr.js";
+import { parseIp, parseIpCidr } from "./IpParse";
 import { check, WgKitError, withoutValue } from "./WgKitError";
 import { checkKey, publicKeyOf } from "./Key";
 import { parseWgQuick, WgQuickConf } from "./WgQuick";
@@ -274,7 +275,7 @@ function adopt(dir: string): LinuxserverAdoption {
   check(si.privateKey === serverPrivateKey, serverConfFile, "server-key", `its PrivateKey is not the key in ${serverPriv}`);
 
   // Subnet: the server's IPv4 address; a bare one means the image's /24.
-  const v4 = si.address.filter((a) => ipaddr.parse(a.split("/")[0]).kind() === "ipv4");
+  const v4 = si.address.filter((a) => parseIp(a.split("/")[0]).kind() === "ipv4");
   check(v4.length > 0, serverConfFile, "no-server-address", "its [Interface] has no IPv4 Address");
   // The image writes a bare address and assumes a /24; an edited template may give a prefix.
   const [serverIp, prefixText] = v4[0].split("/");
@@ -373,7 +374,7 @@ function adopt(dir: string): LinuxserverAdoption {
     ci.address.filter((a) => !a.endsWith("/32")).forEach((a) => warn(confFile, "device-address", `the extra device address ${a} is not carried over`, name));
     const address = addr4[0].slice(0, -3);
     check(peer.allowedIps.includes(addr4[0]), serverConfFile, "address-mismatch", `the AllowedIPs of ${folder} do not contain its device conf's Address ${address}`);
-    check(ipaddr.parse(address).match(ipaddr.parseCIDR(subnet.cidr)), confFile, "outside-subnet", `Address ${address} is outside the server's subnet ${subnet.cidr}`);
+    check(parseIp(address).match(parseIpCidr(subnet.cidr)), confFile, "outside-subnet", `Address ${address} is outside the server's subnet ${subnet.cidr}`);
     check(address !== serverIp, confFile, "server-address", `Address ${address} is the server's own address`);
     const dup = taken.get(address);
     check(dup === undefined, confFile, "duplicate-address", `Address ${address} is also the address of ${dup}`);

@@ -8,6 +8,7 @@ import {
 import { peerConf } from "./PeerConf";
 import { WgQuickConf } from "./WgQuick";
 import * as ipaddr from "ipaddr.js";
+import { parseIp, parseIpCidr } from "./IpParse";
 
 /** A road-warrior device dialling a server (possibly managed elsewhere). */
 export interface PeerSpec {
@@ -27,7 +28,7 @@ export interface PeerSpec {
 
 const family = (v: string, f: string, fam: "ipv4" | "ipv6") => {
   const ip = checkIp(v, f);
-  check(ipaddr.parse(ip).kind() === fam, f, "family", `must be an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
+  check(parseIp(ip).kind() === fam, f, "family", `must be an ${fam === "ipv4" ? "IPv4" : "IPv6"} address`);
   return ip;
 };
 

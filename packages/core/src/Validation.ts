@@ -1,4 +1,5 @@
 import * as ipaddr from "ipaddr.js";
+import { parseIp, parseIpCidr } from "./IpParse";
 import { isIPv6 } from "net";
 import { check } from "./WgKitError";
 
@@ -24,7 +25,7 @@ export function isIp(value: unknown): value is string {
   if (!isIp(quad)) return false;
   try {
     const viaUrl = new URL(`http://[${value}]/`).hostname.slice(1, -1);
-    return ipaddr.parse(viaUrl).toNormalizedString() === ipaddr.parse(value).toNormalizedString();
+    return parseIp(viaUrl).toNormalizedString() === parseIp(value).toNormalizedString();
   } catch {
     return false;
   }
@@ -141,7 +142,7 @@ export function checkHost(value: string, field: string): string {
 export function checkIp(value: string, field: string): string {
   check(isIp(value), field, "ip-address",
     `must be an IPv4 or IPv6 address, got ${JSON.stringify(value)}`);
-  return ipaddr.parse(value).toString();
+  return parseIp(value).toString();
 }
 
 /**
@@ -154,7 +155,7 @@ export function checkDnsEntry(value: string, field: string): string {
     "\"auto\" is only understood by WireGuardServer's dns (its own tunnel address); give resolver addresses here");
   check(typeof value === "string" && (isIp(value) || isHostname(value)), field, "dns",
     `must be a resolver IP address or a search domain, got ${JSON.stringify(value)}`);
-  return isIp(value) ? ipaddr.parse(value).toString() : value;
+  return isIp(value) ? parseIp(value).toString() : value;
 }
 
 /** A CIDR like 10.0.0.0/24 or fd00::/64; a bare address means the host route (/32 or /128). */
@@ -162,11 +163,11 @@ export function checkCidr(value: string, field: string, opts: { bareMeansHost?: 
   check(typeof value === "string", field, "type", "must be a string");
   const v = value.trim();
   if (!v.includes("/") && opts.bareMeansHost !== false && isIp(v)) {
-    const a = ipaddr.parse(v);
+    const a = parseIp(v);
     return `${a.toString()}/${a.kind() === "ipv4" ? 32 : 128}`;
   }
   check(isCidr(v), field, "cidr", `must be a CIDR such as 10.0.0.0/24 or fd00::/64, got ${JSON.stringify(value)}`);
-  const [addr, len] = ipaddr.parseCIDR(v);
+  const [addr, len] = parseIpCidr(v);
   return `${addr.toString()}/${len}`;
 }
 
@@ -230,7 +231,7 @@ export function checkArgsObject(value: unknown, field: string): asserts value is
 
 /** Blocks no tunnel, LAN or route can use: this-network, loopback, link-local, multicast, reserved/broadcast, IPv4-mapped. */
 const UNUSABLE = ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fe80::/10", "ff00::/8", "::ffff:0:0/96"]
-  .map((c) => ipaddr.parseCIDR(c));
+  .map((c) => parseIpCidr(c));
 
 /**
  * A subnet that can carry traffic as a tunnel subnet, a LAN or a policy-routing selector: a
@@ -240,9 +241,9 @@ const UNUSABLE = ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "
  */
 export function checkUsableSubnet(value: string, field: string): string {
   const cidr = checkCidr(value, field);
-  const [addr, prefix] = ipaddr.parseCIDR(cidr);
+  const [addr, prefix] = parseIpCidr(cidr);
   check(prefix > 0, field, "whole-space", `${cidr} is the whole address space; name the networks instead`);
-  const net = ipaddr.parse(addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr).toString() : ipaddr.IPv6.networkAddressFromCIDR(cidr).toString());
+  const net = parseIp(addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr).toString() : ipaddr.IPv6.networkAddressFromCIDR(cidr).toString());
   check(net.toString() === addr.toString(), field, "host-bits", `${cidr} has host bits set; the network is ${net.toString()}/${prefix}`);
   const bad = UNUSABLE.find(([b, l]) => b.kind() === addr.kind() && addr.match(b as never, Math.min(l, prefix)));
   check(bad === undefined, field, "unusable-subnet", `${cidr} overlaps ${bad?.[0].toString()}/${bad?.[1]} (loopback, multicast, link-local or reserved space), which cannot be routed through a tunnel`);
