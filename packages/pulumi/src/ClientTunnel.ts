@@ -9,7 +9,7 @@ import { checkPlain, checkPlainFields, checkPlainObject, PLAIN_CONTAINER_FIELDS,
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 import { componentLabel, naming, namingResolved } from "./ComponentError";
-import { engineOf, publishPorts } from "./PublishedPorts";
+import { engineOf, publishPorts, usesDefaultEngine } from "./PublishedPorts";
 import { publicKeyOutput } from "./Secrecy";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 
@@ -74,7 +74,8 @@ export class ClientTunnel extends pulumi.ComponentResource {
       }
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkClientTunnelSpec(plain as Partial<ClientTunnelSpec>, topLevel(unknown));
-      checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+      // dockerHost steers only the install step: containers on the default engine are checked as local ones.
+      checkConfigPathOnLocalEngine(plain.configPath, usesDefaultEngine(opts) ? undefined : args.dockerHost, "configPath");
       const engine = engineOf(opts);
       publishPorts((args.publishPorts ?? []).map((p, i) => ({
         owner: componentLabel(CLIENT_TUNNEL_TYPE, name), field: `publishPorts[${i}].${p.external !== undefined ? "external" : "internal"}`,

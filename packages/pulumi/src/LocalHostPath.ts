@@ -5,7 +5,9 @@ import { checkHostPath } from "@wgkit/core";
 /**
  * `configPath` checked on the machine running Pulumi when that machine is the Docker host.
  *
- * Invariant: with a local engine (no `dockerHost`, no DOCKER_HOST other than a unix socket), the
+ * Invariant: with a local engine (no DOCKER_HOST other than a unix socket, and no `dockerHost` for
+ * containers on a Docker provider of their own: callers pass `dockerHost` only then, since it
+ * steers the install step, not where the default provider puts the container), the
  * path handed to Docker is checked after following every symlink of its longest existing prefix
  * (Docker follows them when it bind-mounts), so `/srv/wg → /etc` is refused like `/etc` itself.
  * Chosen over refusing symlinks outright: a symlinked data disk (`/srv → /data/srv`) is common and

@@ -48,6 +48,11 @@ export function engineOf(opts: pulumi.ComponentResourceOptions): unknown {
   return opts.parent?.getProvider("docker:index/container:Container") ?? DEFAULT_ENGINE;
 }
 
+/** True when the component's containers go to the default engine (no Docker provider given or inherited). */
+export function usesDefaultEngine(opts: pulumi.ComponentResourceOptions): boolean {
+  return engineOf(opts) === DEFAULT_ENGINE;
+}
+
 /**
  * Checks a component's published ports against each other and against those of the components
  * built before it in this run, then records them. Binds whose engine is undefined are skipped.

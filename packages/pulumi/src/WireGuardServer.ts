@@ -9,7 +9,7 @@ import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
 import { checkPlain, checkPlainFields, checkPlainObject, isLate, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
 import { componentLabel, naming, namingResolved } from "./ComponentError";
-import { engineOf, publishPorts } from "./PublishedPorts";
+import { engineOf, publishPorts, usesDefaultEngine } from "./PublishedPorts";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 import { publicKeyOutput } from "./Secrecy";
 import { peerState } from "./PeerState";
@@ -175,7 +175,8 @@ export class WireGuardServer extends pulumi.ComponentResource {
       }
       checkContainerName(name, "name"); // the Docker container and volume are named after it
       checkServerSpec(plain as Partial<ServerSpec>, topLevel(unknown));
-      checkConfigPathOnLocalEngine(plain.configPath, args.dockerHost, "configPath");
+      // dockerHost steers only the install step: containers on the default engine are checked as local ones.
+      checkConfigPathOnLocalEngine(plain.configPath, usesDefaultEngine(opts) ? undefined : args.dockerHost, "configPath");
       publishPorts([{ owner: componentLabel(SERVER_TYPE, name), field: "serverPort", engine: engineOf(opts), port: (args.serverPort ?? CONTAINER_PORT) as number, protocol: "udp" }]);
     });
     super(SERVER_TYPE, name, {}, opts);
