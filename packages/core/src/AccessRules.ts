@@ -19,10 +19,8 @@
  * Failure modes: every malformed reference, unknown peer or group, or a port list that does not
  * fit its protocol is a WgKitError naming the rule's field, at preview.
  */
-import * as ipaddr from "ipaddr.js";
-import { parseIp, parseIpCidr } from "./IpParse";
 import { check } from "./WgKitError";
-import { checkCidr, checkEach, checkList, checkName, isIp } from "./Validation";
+import { checkCidr, checkEach, checkList, checkName, checkNoHostBits, isIp } from "./Validation";
 import { cidrsOverlap, parseCidr } from "./AllowedIPs";
 
 /** What happens to a new connection no rule matches. */
@@ -119,9 +117,7 @@ export function parseAccessRef(value: unknown, field: string, side: "from" | "to
     ref = { kind: "group", name };
   } else if (value.includes("/") || value.includes(":") || isIp(value)) {
     const cidr = checkCidr(value, field);
-    const [addr, prefix] = parseIpCidr(cidr);
-    const net = addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
-    check(net.toString() === addr.toString(), field, "host-bits", `${cidr} has host bits set; the network is ${net.toString()}/${prefix}`);
+    checkNoHostBits(cidr, field);
     ref = { kind: "cidr", cidr };
   } else {
     check(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(value), field, "reference",

@@ -1,5 +1,5 @@
 import * as ipaddr from "ipaddr.js";
-import { parseIp, parseIpCidr } from "./IpParse";
+import { parseIpCidr } from "./IpParse";
 import { check } from "./WgKitError";
 import { checkCidr, checkEach, checkUsableSubnet } from "./Validation";
 
@@ -16,12 +16,7 @@ export function parseCidr(value: string, field: string): Cidr {
   return { cidr, addr, prefix };
 }
 
-/** The network a CIDR names as the kernel stores it (host bits cleared): `10.0.0.1/24` → `10.0.0.0/24`. */
-export function networkKey(cidr: string): string {
-  const [addr, prefix] = parseIpCidr(cidr);
-  const net = addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
-  return `${net.toString()}/${prefix}`;
-}
+export { networkKey } from "./IpParse";
 
 /**
  * Normalises a list of CIDRs (AllowedIPs, LANs, route selectors); bare addresses become /32 or

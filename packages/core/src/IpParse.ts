@@ -12,6 +12,13 @@ export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
   return text.includes(":") ? ipaddr.IPv6.parse(text) : ipaddr.IPv4.parse(text);
 }
 
+/** The network a CIDR names as the kernel stores it (host bits cleared): `10.0.0.1/24` → `10.0.0.0/24`. */
+export function networkKey(cidr: string): string {
+  const [addr, prefix] = parseIpCidr(cidr);
+  const net = addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr) : ipaddr.IPv6.networkAddressFromCIDR(cidr);
+  return `${net.toString()}/${prefix}`;
+}
+
 /** `ipaddr.parseCIDR`, dispatched by family. */
 export function parseIpCidr(text: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
   return text.includes(":") ? ipaddr.IPv6.parseCIDR(text) : ipaddr.IPv4.parseCIDR(text);

@@ -28,8 +28,7 @@
  * (a bare number is a poor resource name and `peer<N>` is what the user sees on disk).
  */
 import * as fs from "fs";
-import * as ipaddr from "ipaddr.js";
-import { parseIp, parseIpCidr } from "./IpParse";
+import { networkKey, parseIp, parseIpCidr } from "./IpParse";
 import { check, WgKitError, withoutValue } from "./WgKitError";
 import { checkKey, publicKeyOf } from "./Key";
 import { parseWgQuick, WgQuickConf } from "./WgQuick";
@@ -280,7 +279,7 @@ function adopt(dir: string): LinuxserverAdoption {
   // The image writes a bare address and assumes a /24; an edited template may give a prefix.
   const [serverIp, prefixText] = v4[0].split("/");
   const prefix = prefixText === "32" ? 24 : Number(prefixText);
-  const subnet = parseSubnet(`${ipaddr.IPv4.networkAddressFromCIDR(`${serverIp}/${prefix}`).toString()}/${prefix}`, serverConfFile, 4);
+  const subnet = parseSubnet(networkKey(`${serverIp}/${prefix}`), serverConfFile, 4);
   if (serverAddresses(subnet.cidr).address !== serverIp) {
     warn(serverConfFile, "server-address", `the server's address ${serverIp} is not the first host of ${subnet.cidr}; wgkit's server takes ${serverAddresses(subnet.cidr).address}`);
   }

@@ -7,8 +7,7 @@ import {
 } from "./Validation";
 import { peerConf } from "./PeerConf";
 import { WgQuickConf } from "./WgQuick";
-import * as ipaddr from "ipaddr.js";
-import { parseIp, parseIpCidr } from "./IpParse";
+import { parseIp } from "./IpParse";
 
 /** A road-warrior device dialling a server (possibly managed elsewhere). */
 export interface PeerSpec {

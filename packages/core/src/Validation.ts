@@ -1,5 +1,5 @@
 import * as ipaddr from "ipaddr.js";
-import { parseIp, parseIpCidr } from "./IpParse";
+import { networkKey, parseIp, parseIpCidr } from "./IpParse";
 import { isIPv6 } from "net";
 import { check } from "./WgKitError";
 
@@ -233,6 +233,12 @@ export function checkArgsObject(value: unknown, field: string): asserts value is
 const UNUSABLE = ["0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4", "::/128", "::1/128", "fe80::/10", "ff00::/8", "::ffff:0:0/96"]
   .map((c) => parseIpCidr(c));
 
+/** A CIDR (as checkCidr returns it) that names its network: no host bits set. */
+export function checkNoHostBits(cidr: string, field: string): void {
+  const net = networkKey(cidr);
+  check(net === cidr, field, "host-bits", `${cidr} has host bits set; the network is ${net}`);
+}
+
 /**
  * A subnet that can carry traffic as a tunnel subnet, a LAN or a policy-routing selector: a
  * network address (no host bits, which iproute2 rejects in routes), not the whole address space,
@@ -243,8 +249,7 @@ export function checkUsableSubnet(value: string, field: string): string {
   const cidr = checkCidr(value, field);
   const [addr, prefix] = parseIpCidr(cidr);
   check(prefix > 0, field, "whole-space", `${cidr} is the whole address space; name the networks instead`);
-  const net = parseIp(addr.kind() === "ipv4" ? ipaddr.IPv4.networkAddressFromCIDR(cidr).toString() : ipaddr.IPv6.networkAddressFromCIDR(cidr).toString());
-  check(net.toString() === addr.toString(), field, "host-bits", `${cidr} has host bits set; the network is ${net.toString()}/${prefix}`);
+  checkNoHostBits(cidr, field);
   const bad = UNUSABLE.find(([b, l]) => b.kind() === addr.kind() && addr.match(b as never, Math.min(l, prefix)));
   check(bad === undefined, field, "unusable-subnet", `${cidr} overlaps ${bad?.[0].toString()}/${bad?.[1]} (loopback, multicast, link-local or reserved space), which cannot be routed through a tunnel`);
   return cidr;
