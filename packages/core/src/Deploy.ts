@@ -261,8 +261,11 @@ gate() {
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
 ${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)} && chown "$(stat -c %u:%g /config)" ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
+# wg resolves Endpoint names itself and, while no resolver answers (EAI_AGAIN: the image deletes the
+# default route after a failed start), retries 15 times with growing sleeps — minutes. A deploy
+# asks twice, then says so; the image's own start-up (a reboot) keeps wg's default.
 apply() {
-  docker exec "$c" sh -c '
+  docker exec -e WG_ENDPOINT_RESOLUTION_RETRIES=2 "$c" sh -c '
   if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
     wg-quick strip ${iface} > /run/${iface}.wgkit-strip && wg syncconf ${iface} /run/${iface}.wgkit-strip; rc=$?; rm -f /run/${iface}.wgkit-strip
     [ $rc -eq 0 ] || { echo "wg syncconf failed"; exit $rc; }
@@ -275,7 +278,7 @@ apply() {
 out=$(apply) || true
 # A conf the tools reject will not get better by waiting: fail at once with their words.
 case "$out" in
-  *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*|*"wg syncconf failed"*)
+  *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*|*"name resolution"*|*"wg syncconf failed"*)
     fail "${iface} in $c: the conf was rejected: $(cause "$out")" ;;
 esac
 t=0
