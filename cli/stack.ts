@@ -33,6 +33,7 @@ import { PendingOperation, plannedCleanups, removeDockerObject } from "./Pending
 import { kernelWireGuard } from "./KernelWireGuard";
 import { writePeerFiles, PeerOutput } from "./PeerFiles";
 import { deploymentFromHarness, HarnessState, harnessObjects } from "./HarnessMigration";
+import { rekeyFromEmpty, saltOf, writeSalt } from "./Rekey";
 import * as crypto from "crypto";
 import * as os from "os";
 
@@ -84,25 +85,34 @@ async function prepare(): Promise<Context> {
 
 const pulumi = (ctx: Context, args: string[], opts: { stream?: boolean } = {}) => runPulumi(ctx.cli, args, { cwd: repo, env: ctx.env, stream: opts.stream });
 
-/** Selects (or makes) the stack; refuses a passphrase that does not open it, naming the fix. */
+/**
+ * Selects (or makes) the stack, and makes sure the passphrase opens it: the state's own salt
+ * decides (`stack export --show-secrets` decrypts with it); a config file whose salt differs from
+ * the state's (a re-key killed half way) takes the state's. A stack an earlier wgkit encrypted
+ * with the empty passphrase is re-keyed to the generated one (cli/Rekey.ts); any other mismatch is
+ * refused, naming the fix.
+ */
 async function selectStack(ctx: Context, create: boolean): Promise<void> {
   const r = await pulumi(ctx, ["stack", "select", stack, ...(create ? ["--create"] : []), "--non-interactive"]);
   if (r.status !== 0) fail(`pulumi stack select ${stack}`, r);
-  // Opening the secrets manager checks the passphrase against the stack's salt.
-  const check = await pulumi(ctx, ["config", "--show-secrets", "--json", "--stack", stack]);
-  if (check.status === 0) return;
-  if (!/incorrect passphrase|passphrase must be set/i.test(check.stderr)) fail("pulumi config", check);
-  // A stack made by an earlier wgkit with the empty passphrase: re-key it to the generated one.
-  if (process.env.PULUMI_CONFIG_PASSPHRASE === undefined && !process.env.PULUMI_CONFIG_PASSPHRASE_FILE) {
-    const empty = await runPulumi(ctx.cli, ["config", "--show-secrets", "--json", "--stack", stack],
-      { cwd: repo, env: { PULUMI_BACKEND_URL: ctx.backend, PULUMI_CONFIG_PASSPHRASE: "" } });
-    if (empty.status === 0) {
-      const rekey = await runPulumi(ctx.cli, ["stack", "change-secrets-provider", "passphrase", "--stack", stack, "--non-interactive"],
-        { cwd: repo, env: { PULUMI_BACKEND_URL: ctx.backend, PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: undefined, ...ctx.env } });
-      if (rekey.status !== 0) fail("re-keying the stack from the empty passphrase", rekey);
-      console.log(`secrets: the stack was encrypted with the empty passphrase; re-keyed to ${t(passphraseFile())}`);
-      return;
+  const configFile = path.join(repo, `Pulumi.${stack}.yaml`);
+  const opens = async (env: NodeJS.ProcessEnv) =>
+    (await runPulumi(ctx.cli, ["stack", "export", "--show-secrets", "--stack", stack, "--file", "/dev/null"], { cwd: repo, env: { ...ctx.env, ...env } })).status === 0;
+  if (await opens({})) {
+    const exp = await pulumi(ctx, ["stack", "export", "--stack", stack]);
+    const stateSalt = exp.status === 0 ? JSON.parse(exp.stdout).deployment?.secrets_providers?.state?.salt as string | undefined : undefined;
+    const configSalt = fs.existsSync(configFile) ? saltOf(fs.readFileSync(configFile, "utf8")) : undefined;
+    if (stateSalt && configSalt && stateSalt !== configSalt) {
+      writeSalt(configFile, stateSalt);
+      console.log(`secrets: ${t(path.basename(configFile))} named another salt than the stack's state (a re-key was interrupted); it now names the state's`);
     }
+    return;
+  }
+  const userSet = process.env.PULUMI_CONFIG_PASSPHRASE !== undefined || !!process.env.PULUMI_CONFIG_PASSPHRASE_FILE;
+  if (!userSet && await opens({ PULUMI_CONFIG_PASSPHRASE: "", PULUMI_CONFIG_PASSPHRASE_FILE: undefined })) {
+    await rekeyFromEmpty((args, env) => runPulumi(ctx.cli, args, { cwd: repo, env: { ...ctx.env, ...env } }), stack, configFile, ctx.env as Record<string, string>);
+    console.log(`secrets: the stack was encrypted with the empty passphrase; re-keyed to ${t(passphraseFile())}`);
+    return;
   }
   throw new Error(`the passphrase does not open the stack ${stack} (its secrets were encrypted with another one). ` +
     `Use the passphrase the stack was made with: put it in ${passphraseFile()} (mode 600), or set PULUMI_CONFIG_PASSPHRASE_FILE. ` +

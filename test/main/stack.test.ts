@@ -238,3 +238,40 @@ describe("npm run up: a stack of the old main command (harness.json) moves to th
     assert.match(again.out, /no changes/);
   });
 });
+
+describe("npm run up: the passphrase (a stack of the empty passphrase is re-keyed; another passphrase is refused)", function () {
+  this.timeout(900_000);
+  let s: StackDirs;
+  before(() => { removeLeftovers(); s = isolatedStack({ WGKIT_PEERS: "laptop" }); });
+  after(() => { main(s, ["down", "--forget"]); removeLeftovers(); fs.rmSync(s.dir, { recursive: true, force: true }); });
+
+  it("a stack made with the empty passphrase (as an earlier wgkit did) is re-keyed to the generated one, keeping every device", () => {
+    const old = main(s, ["up"], { PULUMI_CONFIG_PASSPHRASE: "" });
+    assert.equal(old.status, 0, old.out);
+    assert.match(old.out, /passphrase from PULUMI_CONFIG_PASSPHRASE \(set by you\)/);
+    const laptop = conf(s, "laptop");
+    const r = main(s, ["up"]);
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /re-keyed to /);
+    assert.match(r.out, /no changes/);
+    assert.ok(conf(s, "laptop").equals(laptop));
+    assert.equal(main(s, ["pulumi", "preview", "--expect-no-changes"]).status, 0, "the generated passphrase opens it");
+    assert.notEqual(main(s, ["pulumi", "stack", "export", "--show-secrets"], { PULUMI_CONFIG_PASSPHRASE: "" }).status, 0, "the empty one no longer does");
+    assert.deepEqual(fs.readdirSync(path.resolve(__dirname, "../../..")).filter((f) => /-rekey-/.test(f)), [], "no scratch config left in the clone");
+  });
+
+  it("a passphrase that does not open the stack is refused with what to do, and nothing changes", () => {
+    const file = path.join(s.dir, "config", "passphrase");
+    const good = fs.readFileSync(file);
+    fs.writeFileSync(file, "not-the-passphrase\n", { mode: 0o600 });
+    try {
+      const r = main(s, ["up"]);
+      assert.equal(r.status, 1, r.out);
+      assert.match(r.out, /the passphrase does not open the stack/);
+      assert.match(r.out, /every device would have to be enrolled again/);
+    } finally {
+      fs.writeFileSync(file, good, { mode: 0o600 });
+    }
+    assert.match(main(s, ["up"]).out, /no changes/);
+  });
+});
