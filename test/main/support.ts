@@ -34,7 +34,7 @@ export function isolatedStack(extra: NodeJS.ProcessEnv = {}, repo = REPO): Stack
     ...extra,
   };
   for (const k of ["WGKIT_USERSPACE", "PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE", "PULUMI_BACKEND_URL", "PULUMI_HOME"]) if (!(k in extra)) delete env[k];
-  return { dir, env, out: path.join(dir, "out"), state: path.join(dir, "state"), stack };
+  return { dir, env, out: String(env.WGKIT_OUT_DIR), state: String(env.WGKIT_STATE_DIR), stack: String(env.WGKIT_STACK) };
 }
 
 export interface Run { status: number | null; out: string; ms: number }
