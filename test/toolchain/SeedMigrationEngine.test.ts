@@ -5,40 +5,19 @@
  * device's keys and address, `preview --expect-no-changes` passes, and the backend's own state
  * file (read as a file: `stack export` runs with --show-secrets under the Automation API) holds
  * no key, seed or preshared key in clear and no id equal to one. A fresh stack neither.
- * The programs run in their own process (seedMigrationProgram.ts).
+ * The programs run in their own process (seedMigrationProgram.ts, through ownProcess.ts).
  */
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { findToolchain } from "../../cli/Toolchain";
+import { runOwnProcess, skipWithoutToolchain } from "./ownProcess";
 
-function run(kind: "migrate" | "fresh"): Record<string, any> {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wgkit-seeds-"));
-  try {
-    const env = { ...process.env };
-    for (const k of ["PULUMI_SKIP_UPDATE_CHECK", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "PULUMI_HOME", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"]) delete env[k];
-    const r = spawnSync(process.execPath, [path.join(__dirname, "seedMigrationProgram.js"), scratch, kind], { encoding: "utf8", env, timeout: 280_000 });
-    assert.equal(r.status, 0, `seed program (${kind}) failed:\n${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!);
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
-}
+const run = (kind: "migrate" | "fresh") => runOwnProcess("seedMigrationProgram.js", kind);
 
 const SEED_TYPE = "random:index/randomPassword:RandomPassword";
 const OLD = ["server", "laptop", "phone", "tablet"];
 
 describe("Key seeds on the real engine: RandomBytes stacks migrate, RandomPassword stacks keep no key in clear", function () {
   this.timeout(300_000);
-  const found = findToolchain();
-  before(function () {
-    if ("missing" in found) {
-      console.log(`      SKIPPED: ${found.missing}`);
-      this.skip();
-    }
-  });
+  before(skipWithoutToolchain);
 
   it("a RandomBytes-seed stack: `wgkit migrate-state`, then this version's `up` keeps every key and address, changes no seed, and the state file holds no key material in clear", () => {
     const out = run("migrate");
