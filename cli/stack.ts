@@ -240,8 +240,7 @@ async function migrateHarness(ctx: Context): Promise<void> {
 function migrateSeeds(ctx: Context): void {
   const { moved } = migrateState({ stack, cwd: repo, env: { ...ctx.cli.env, ...ctx.env } });
   if (!moved.length) return;
-  console.log(`migrated: ${moved.length} key seed(s) moved from RandomBytes (their ids held the keys in clear) to RandomPassword; every key is kept. ` +
-    "The backend's older history and backup files still hold the old ids.");
+  console.log(`migrated: ${Number(moved.length)} key seed(s) moved from RandomBytes (their ids held the keys in clear) to RandomPassword; every key is kept. The backend's older history and backup files still hold the old ids.`);
 }
 
 interface HistoryEntry { kind: string; result: string; resourceChanges?: Record<string, number> }
