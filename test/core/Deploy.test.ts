@@ -105,6 +105,28 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.match(r.stderr, /the conf was rejected: Name or service not known: `vpn\.example\.com:51820'/);
   });
 
+  it("install: a conf the image failed on at start (default route deleted) fails at once with the image's words; wireguard-go's banner never hides the cause", () => {
+    const slow = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests, timeoutSeconds: 600 });
+    // What the userspace fallback prints before wg's own error (Debian's wg-quick + wireguard-go).
+    const banner = ["[#] ip link add wg0 type wireguard", "Error: Unknown device type.", "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.",
+      "[#] wireguard-go wg0", "┌──────────────────────────────────────────────────────┐", ...Array(8).fill("│   Running wireguard-go is not required because this  │"),
+      "└──────────────────────────────────────────────────────┘", "[#] wg setconf wg0 /dev/fd/63"].join("\n");
+    const cause = "Name or service not known: `home.example.com:51820'";
+    let r = run(slow, { FAKE_NO_ROUTE: "1", FAKE_PK: "", FAKE_LOGS: `**** Activating tunnel /config/wg_confs/wg0.conf ****\n${banner}\n${cause}\nConfiguration parsing error\n**** Tunnel /config/wg_confs/wg0.conf failed; taking all tunnels down and deleting the default route ****` });
+    assert.notEqual(r.status, 0);
+    assert.ok(r.ms < 2000, `failed at once (${r.ms} ms), not after the 600 s timeout`);
+    assert.match(r.stderr, /the container has no default route \(the image deletes it when a conf fails as it starts\); its log says: .*Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
+    assert.match(r.stderr, /docker restart wg-test/);
+    assert.doesNotMatch(r.stderr, /wireguard-go is not required|Unknown device type|\[#\]/);
+    assert.ok(!r.calls.includes("wg-quick up"), "nothing applied into a container that cannot come up");
+    r = run(slow, { FAKE_UP_ERROR: `${banner}\n${cause}\nConfiguration parsing error` });
+    assert.notEqual(r.status, 0);
+    assert.ok(r.ms < 2000, `${r.ms} ms`);
+    assert.match(r.stderr, /the conf was rejected: Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
+    assert.doesNotMatch(r.stderr, /wireguard-go is not required/);
+    assert.match(slow, /export WG_ENDPOINT_RESOLUTION_RETRIES=0\n\s*if ip link show wg0/, "one lookup per apply: the wait loop retries, within the timeout");
+  });
+
   it("digests: keyed by the private key (HMAC): not reproducible without it; a new key restarts the interface; no digest of the peers travels", () => {
     const other = generateKeyPair();
     const rekeyed = deployDigests(serverConf({ privateKey: other.privateKey, address: "10.13.13.1", subnet: "10.13.13.0/24", peers: [{ publicKey: peer.publicKey, address: "10.13.13.2" }] }));

@@ -201,6 +201,11 @@ export function applyScript(input: ApplyScriptInput): string {
   return `set -eu
 c="\${WGKIT_CONTAINER:?WGKIT_CONTAINER is not set}"
 fail() { echo "wgkit: $*" >&2; exit 1; }
+# What the tools said, on one line, without wg-quick's command echo, the userspace fallback's notices
+# and wireguard-go's banner (which filled a cut excerpt before the cause), ending with the cause.
+said() { grep -v -e '^\\[#\\]' -e '^\\[!\\]' -e '^Error: Unknown device type' -e '│' -e '┌' -e '└' | tr '\\n' ' ' | tail -c 600; }
+# This start's log only (an earlier start's lines do not count).
+startlog() { docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)" --tail 200 "$c" 2>&1 || true; }
 t=0
 until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
   t=$((t+1)); [ $t -le ${timeout} ] || fail "container $c is not running after ${timeout}s: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
@@ -209,9 +214,7 @@ done
 # The image's first start-up step is a module gate that sleeps forever (container still "running")
 # when it cannot use WireGuard; it says so in the log. Recognise that line and fail with the fix.
 gate() {
-  # Only this start's log: a gate line from an earlier start (before the module was loaded) does not count.
-  since=$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)
-  logs=$(docker logs --since "$since" --tail 200 "$c" 2>&1 || true)
+  logs=$(startlog)
   case "$logs" in
     *"${MODULE_GATE_LINE}"*) why="the image's module gate logged '${MODULE_GATE_LINE}' and stopped start-up (the image has no userspace fallback)" ;;
     *"${USERSPACE_GATE_LINE}"*) fail "${iface} cannot come up in $c: wgkit's userspace gate found neither kernel WireGuard nor a usable /dev/net/tun. The container needs the device /dev/net/tun and NET_ADMIN; on LXC/OpenVZ hosts the host must allow tun devices in the guest." ;;
@@ -225,11 +228,21 @@ gate() {
   fi
   fail "${iface} cannot come up in $c: the host kernel has no WireGuard module$tun; $why. Load the module on the host (modprobe wireguard), or set userspace: true (wgkit then runs an image derived with wireguard-go).$mods"
 }
+# The image deletes the container's default route when a conf fails as it starts (e.g. an Endpoint
+# name that does not resolve); nothing brings the interface up after that, and every name lookup in
+# the container then waits for timeouts. Fail at once with the image's words.
+routed() {
+  docker exec "$c" ip route show default 2>/dev/null | grep -q . && return 0
+  fail "${iface} cannot come up in $c: the container has no default route (the image deletes it when a conf fails as it starts); its log says: $(startlog | said). Fix the cause, run pulumi up (it writes the new conf), then restart the container (docker restart $c) and run pulumi up again"
+}
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
+routed
 ${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)} && chown "$(stat -c %u:%g /config)" ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
+# One lookup per Endpoint name per apply (wg retries 15 times by default, minutes when DNS is
+# unreachable): the wait loop below retries, bounded by the timeout.
 apply() {
-  docker exec "$c" sh -c '
+  docker exec "$c" sh -c 'export WG_ENDPOINT_RESOLUTION_RETRIES=0
   if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
     wg-quick strip ${iface} > /run/${iface}.wgkit-strip && wg syncconf ${iface} /run/${iface}.wgkit-strip; rc=$?; rm -f /run/${iface}.wgkit-strip
     [ $rc -eq 0 ] || { echo "wg syncconf failed"; exit $rc; }
@@ -243,7 +256,7 @@ out=$(apply) || true
 # A conf the tools reject will not get better by waiting: fail at once with their words.
 case "$out" in
   *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*|*"wg syncconf failed"*)
-    fail "${iface} in $c: the conf was rejected: $(printf '%s' "$out" | grep -v -E '^\\[#\\]' | tr '\\n' ' ' | head -c 400)" ;;
+    fail "${iface} in $c: the conf was rejected: $(printf '%s\\n' "$out" | said)" ;;
 esac
 t=0
 while :; do
@@ -256,13 +269,14 @@ ${routes}    # The peers the interface runs against those of the conf just writt
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0
   fi
   gate
+  routed
   t=$((t+1))
   if [ $t -gt ${timeout} ]; then
     if ! docker exec "$c" sh -c 'ip link add dev wgkitprobe type wireguard 2>/dev/null && ip link del dev wgkitprobe' && ! docker exec "$c" test -c /dev/net/tun; then
       fail "${iface} is not up in $c: the host kernel has no WireGuard module and the container has no /dev/net/tun. Load it on the host (modprobe wireguard) or set userspace: true to pass /dev/net/tun for wireguard-go."
     fi
     [ -n "$pk" ] && fail "${iface} in $c reports public key $pk, expected ${input.expectedPublicKey}${input.expectedListenPort !== undefined ? ` and port ${input.expectedListenPort} (got $port)` : ""}"
-    fail "${iface} is not up in $c after ${timeout}s; wg-quick said: $(printf '%s' "$out" | tail -n 3 | tr '\\n' ' ' | head -c 400)"
+    fail "${iface} is not up in $c after ${timeout}s; wg-quick said: $(printf '%s\\n' "$out" | said)"
   fi
   # The image may still be starting (it brings confs up itself); try again now and then.
   if [ $((t % 10)) -eq 0 ]; then out=$(apply || true); fi
