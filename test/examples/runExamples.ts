@@ -64,11 +64,13 @@ function run(cmd: string, args: string[], opts: { cwd: string; env: NodeJS.Proce
 
 /** Holds `flock LOCK` (taken by a child that keeps it until its stdin closes) while `body` runs. */
 async function locked<T>(body: () => Promise<T>): Promise<T> {
+  const t0 = Date.now();
   const holder = spawn("flock", [LOCK, "sh", "-c", "echo locked; read _"], { stdio: ["pipe", "pipe", "inherit"] });
   await new Promise<void>((resolve, reject) => {
     holder.stdout!.once("data", () => resolve());
     holder.once("exit", (code) => reject(new Error(`flock ${LOCK} exited (${code})`)));
   });
+  if (Date.now() - t0 > 2000) console.log(`examples: waited ${secs(Date.now() - t0)} for ${LOCK} (held by another process on this machine)`);
   try {
     return await body();
   } finally {

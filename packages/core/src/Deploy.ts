@@ -203,7 +203,7 @@ c="\${WGKIT_CONTAINER:?WGKIT_CONTAINER is not set}"
 fail() { echo "wgkit: $*" >&2; exit 1; }
 # What the tools said, on one line, without wg-quick's command echo, the userspace fallback's notices
 # and wireguard-go's banner (which filled a cut excerpt before the cause), ending with the cause.
-said() { grep -v -e '^\\[#\\]' -e '^\\[!\\]' -e '^Error: Unknown device type' -e '│' -e '┌' -e '└' | tr '\\n' ' ' | tail -c 600; }
+said() { grep -v -e '^\\[#\\]' -e '^\\[!\\]' -e '^Error: Unknown device type' -e '│' -e '┌' -e '└' | tr '\\n' ' ' | sed 's/ *$//' | tail -c 600; }
 # This start's log only (an earlier start's lines do not count).
 startlog() { docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)" --tail 200 "$c" 2>&1 || true; }
 t=0
