@@ -78,15 +78,23 @@ async function locked<T>(body: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The cause of a failed pulumi command: its diagnostics (the part a user reads), else its last lines. */
-function causeOf(output: string): string {
+/**
+ * The cause of a failed pulumi command: the resources' errors from its last "Diagnostics:" section
+ * (`up` prints the preview's first), else its last lines. Pulumi's `running "<script>"` quotes a
+ * whole install script: it is shortened to what follows it.
+ */
+export function causeOf(output: string): string {
   const lines = output.split("\n");
-  const diag = lines.findIndex((l) => /^Diagnostics:/.test(l));
-  const end = lines.findIndex((l, i) => i > diag && /^(Outputs|Resources):/.test(l));
-  const picked = diag >= 0 ? lines.slice(diag + 1, end > diag ? end : undefined) : lines.slice(-15);
-  // Pulumi's "running "<script>"" quotes a whole install script: keep what follows it.
-  return picked.map((l) => l.replace(/running "(?:[^"\\]|\\.)*":?\s*/, "running <script>: ").trimEnd())
-    .filter((l) => l.trim() && !/Building your image for|consider explicitly setting the `platform`/.test(l)).join("\n").slice(-3000);
+  const diag = lines.map((l) => /^Diagnostics:/.test(l)).lastIndexOf(true);
+  if (diag < 0) return lines.filter((l) => l.trim()).slice(-15).join("\n");
+  const end = lines.findIndex((l, i) => i > diag && /^\S/.test(l));
+  const blocks: string[][] = [];
+  for (const l of lines.slice(diag + 1, end > diag ? end : undefined)) {
+    if (/^  \S/.test(l)) blocks.push([l]);
+    else if (l.trim() && blocks.length) blocks[blocks.length - 1].push(l.replace(/running "(?:[^"\\]|\\.)*":?\s*/, "running <script>: ").trimEnd());
+  }
+  const errors = blocks.filter((b) => b.some((l) => /error/i.test(l)) && !b.slice(1).every((l) => /error: update failed/.test(l)));
+  return (errors.length ? errors : blocks).map((b) => b.join("\n")).join("\n").slice(-3000);
 }
 
 /** Docker objects (containers, volumes, networks) a stack's state holds, by their Docker ids. */
@@ -137,7 +145,9 @@ class Runner {
     r.steps.push(s);
     if (!out.ok && r.failure === undefined) {
       const held = /port is already allocated/.test(out.output) ? `\n(host port 51820/udp is held by: ${portHolders() || "nothing now"})` : "";
-      r.failure = `${step} failed after ${secs(out.ms)}:\n${causeOf(out.output)}${held}`;
+      // A preview that expected no changes: which resources it would change, then its error.
+      const changes = step === "preview" ? out.output.split("\n").filter((l) => /^\s+(~|\+\+|--|\+-|-\+|\+|-)\s+\S+:\S+/.test(l)).join("\n") : "";
+      r.failure = `${step} failed after ${secs(out.ms)}:\n${changes ? `${changes}\n` : ""}${causeOf(out.output)}${held}`;
     }
     return s;
   }
@@ -254,4 +264,4 @@ async function main(): Promise<number> {
   return failed.length || wanted.length === 0 ? 1 : 0;
 }
 
-main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(2); });
+if (require.main === module) main().then((code) => process.exit(code), (e) => { console.error(e); process.exit(2); });
