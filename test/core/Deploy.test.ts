@@ -21,7 +21,8 @@ case "$1" in
   logs) printf '%s\n' "$FAKE_LOGS"; exit 0 ;;
   run) for a; do last="$a"; done; payload "$last"; cat > /dev/null; exit 0 ;;
   exec)
-    shift; [ "$1" = "-i" ] && { shift; cat > /dev/null; }
+    shift
+    while :; do case "$1" in -i) shift; cat > /dev/null ;; -e) shift 2 ;; *) break ;; esac; done
     shift # container
     if [ "$1" = "sh" ] && [ "$2" = "-c" ]; then
       payload "$3"
@@ -105,7 +106,7 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.match(r.stderr, /the conf was rejected: Name or service not known: `vpn\.example\.com:51820'/);
   });
 
-  it("install: a conf the image failed on at start (default route deleted) fails at once with the image's words; wireguard-go's banner never hides the cause", () => {
+  it("install: a conf the image failed on at start (default route deleted) fails at once with the image's words; wireguard-go's banner does not hide the cause", () => {
     const slow = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests, timeoutSeconds: 600 });
     // What the userspace fallback prints before wg's own error (Debian's wg-quick + wireguard-go).
     const banner = ["[#] ip link add wg0 type wireguard", "Error: Unknown device type.", "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.",
@@ -117,14 +118,12 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.ok(r.ms < 2000, `failed at once (${r.ms} ms), not after the 600 s timeout`);
     assert.match(r.stderr, /the container has no default route \(the image deletes it when a conf fails as it starts\); its log says: .*Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
     assert.match(r.stderr, /docker restart wg-test/);
-    assert.doesNotMatch(r.stderr, /wireguard-go is not required|Unknown device type|\[#\]/);
+    assert.doesNotMatch(r.stderr, /\[#\]/);
     assert.ok(!r.calls.includes("wg-quick up"), "nothing applied into a container that cannot come up");
     r = run(slow, { FAKE_UP_ERROR: `${banner}\n${cause}\nConfiguration parsing error` });
     assert.notEqual(r.status, 0);
     assert.ok(r.ms < 2000, `${r.ms} ms`);
-    assert.match(r.stderr, /the conf was rejected: Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
-    assert.doesNotMatch(r.stderr, /wireguard-go is not required/);
-    assert.match(slow, /export WG_ENDPOINT_RESOLUTION_RETRIES=0\n\s*if ip link show wg0/, "one lookup per apply: the wait loop retries, within the timeout");
+    assert.match(r.stderr, /the conf was rejected: .*Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
   });
 
   it("digests: keyed by the private key (HMAC): not reproducible without it; a new key restarts the interface; no digest of the peers travels", () => {
