@@ -164,13 +164,15 @@ echo "wgkit: conf seeded into $WGKIT_CONFIG"
 /**
  * The excerpt of a tool's output that a failure line quotes: the lines that state a cause
  * (error, not known, unrecognized, invalid, …) first, then the last lines, without wg-quick's
- * `[#]` echo of its own commands or blank lines; at most 400 bytes on one line. So a banner
- * (wireguard-go prints one on every start) never crowds out "Name or service not known".
+ * `[#]` echo of its own commands, wireguard-go's banner (box-drawing lines) or blank lines; at most
+ * 400 bytes on one line. So a banner (wireguard-go prints one on every start) never crowds out
+ * "Name or service not known". `grep -a`: the 400-byte cut may split a multibyte character, and
+ * grep then calls the text binary and prints "binary file matches" instead of the line.
  */
 const CAUSE_FUNCTION = `cause() {
   pat='error|not known|unrecognized|invalid|unable|cannot|failed|no such|denied|refused|not found'
-  lines=$(printf '%s\\n' "$1" | grep -v -E '^\\[#\\]|^[[:space:]]*$' || true)
-  { printf '%s\\n' "$lines" | grep -i -E "$pat" || true; printf '%s\\n' "$lines" | grep -v -i -E "$pat" | tail -n 3; } | tr '\\n' ' ' | head -c 400
+  lines=$(printf '%s\\n' "$1" | grep -a -v -E '^\\[#\\]|^[[:space:]]*$|│|┌|└' || true)
+  { printf '%s\\n' "$lines" | grep -a -i -E "$pat" || true; printf '%s\\n' "$lines" | grep -a -v -i -E "$pat" | tail -n 3; } | tr '\\n' ' ' | head -c 400
 }`;
 
 /** The `create` text of every install command: short, since the command provider quotes it in every error. */
@@ -187,8 +189,8 @@ export function causeFirst(script: string): string {
 ${script}
 }
 out=$(wgkit_main 2>&1); rc=$?
-printf '%s\\n' "$out" | grep '^wgkit: ' || true
-if [ "$rc" -ne 0 ]; then printf '%s\\n' "$out" | grep -v -e '^wgkit: ' -e '^[[:space:]]*$' | tail -n 5 | sed 's/^/  /'; fi
+printf '%s\\n' "$out" | grep -a '^wgkit: ' || true
+if [ "$rc" -ne 0 ]; then printf '%s\\n' "$out" | grep -a -v -e '^wgkit: ' -e '^[[:space:]]*$' | tail -n 5 | sed 's/^/  /'; fi
 exit "$rc"
 `;
 }
