@@ -84,6 +84,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    // Docker's default bridge, as the examples look it up (its gateway is this host on that bridge).
+    if (args.token === "docker:index/getNetwork:getNetwork") return { ...args.inputs, id: "bridge0", driver: "bridge", ipamConfigs: [{ subnet: "172.17.0.0/16", gateway: "172.17.0.1" }] };
     return args.inputs;
   }
 

@@ -164,13 +164,15 @@ echo "wgkit: conf seeded into $WGKIT_CONFIG"
 /**
  * The excerpt of a tool's output that a failure line quotes: the lines that state a cause
  * (error, not known, unrecognized, invalid, …) first, then the last lines, without wg-quick's
- * `[#]` echo of its own commands or blank lines; at most 400 bytes on one line. So a banner
- * (wireguard-go prints one on every start) never crowds out "Name or service not known".
+ * `[#]` echo of its own commands, wireguard-go's banner (box-drawing lines) or blank lines; at most
+ * 400 bytes on one line. So a banner (wireguard-go prints one on every start) never crowds out
+ * "Name or service not known". `grep -a`: the 400-byte cut may split a multibyte character, and
+ * grep then calls the text binary and prints "binary file matches" instead of the line.
  */
 const CAUSE_FUNCTION = `cause() {
   pat='error|not known|unrecognized|invalid|unable|cannot|failed|no such|denied|refused|not found'
-  lines=$(printf '%s\\n' "$1" | grep -v -E '^\\[#\\]|^[[:space:]]*$' || true)
-  { printf '%s\\n' "$lines" | grep -i -E "$pat" || true; printf '%s\\n' "$lines" | grep -v -i -E "$pat" | tail -n 3; } | tr '\\n' ' ' | head -c 400
+  lines=$(printf '%s\\n' "$1" | grep -a -v -E '^\\[#\\]|^[[:space:]]*$|│|┌|└' || true)
+  { printf '%s\\n' "$lines" | grep -a -i -E "$pat" || true; printf '%s\\n' "$lines" | grep -a -v -i -E "$pat" | tail -n 3; } | tr '\\n' ' ' | head -c 400
 }`;
 
 /** The `create` text of every install command: short, since the command provider quotes it in every error. */
@@ -187,8 +189,8 @@ export function causeFirst(script: string): string {
 ${script}
 }
 out=$(wgkit_main 2>&1); rc=$?
-printf '%s\\n' "$out" | grep '^wgkit: ' || true
-if [ "$rc" -ne 0 ]; then printf '%s\\n' "$out" | grep -v -e '^wgkit: ' -e '^[[:space:]]*$' | tail -n 5 | sed 's/^/  /'; fi
+printf '%s\\n' "$out" | grep -a '^wgkit: ' || true
+if [ "$rc" -ne 0 ]; then printf '%s\\n' "$out" | grep -a -v -e '^wgkit: ' -e '^[[:space:]]*$' | tail -n 5 | sed 's/^/  /'; fi
 exit "$rc"
 `;
 }
@@ -234,6 +236,8 @@ export function applyScript(input: ApplyScriptInput): string {
 c="\${WGKIT_CONTAINER:?WGKIT_CONTAINER is not set}"
 fail() { echo "wgkit: $*" >&2; exit 1; }
 ${CAUSE_FUNCTION}
+# This start's log only (an earlier start's lines do not count).
+startlog() { docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)" --tail 200 "$c" 2>&1 || true; }
 t=0
 until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
   t=$((t+1)); [ $t -le ${timeout} ] || fail "container $c is not running after ${timeout}s: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
@@ -242,9 +246,7 @@ done
 # The image's first start-up step is a module gate that sleeps forever (container still "running")
 # when it cannot use WireGuard; it says so in the log. Recognise that line and fail with the fix.
 gate() {
-  # Only this start's log: a gate line from an earlier start (before the module was loaded) does not count.
-  since=$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)
-  logs=$(docker logs --since "$since" --tail 200 "$c" 2>&1 || true)
+  logs=$(startlog)
   case "$logs" in
     *"${MODULE_GATE_LINE}"*) why="the image's module gate logged '${MODULE_GATE_LINE}' and stopped start-up (the image has no userspace fallback)" ;;
     *"${USERSPACE_GATE_LINE}"*) fail "${iface} cannot come up in $c: wgkit's userspace gate found neither kernel WireGuard nor a usable /dev/net/tun. The container needs the device /dev/net/tun and NET_ADMIN; on LXC/OpenVZ hosts the host must allow tun devices in the guest." ;;
@@ -258,8 +260,16 @@ gate() {
   fi
   fail "${iface} cannot come up in $c: the host kernel has no WireGuard module$tun; $why. Load the module on the host (modprobe wireguard), or set userspace: true (wgkit then runs an image derived with wireguard-go).$mods"
 }
+# The image deletes the container's default route when a conf fails as it starts (e.g. an Endpoint
+# name that does not resolve); nothing brings the interface up after that, and every name lookup in
+# the container then waits for timeouts. Fail at once with the image's words.
+routed() {
+  docker exec "$c" ip route show default 2>/dev/null | grep -q . && return 0
+  fail "${iface} cannot come up in $c: the container has no default route (the image deletes it when a conf fails as it starts); its log says: $(cause "$(startlog)"). Fix the cause, run pulumi up (it writes the new conf), then restart the container (docker restart $c) and run pulumi up again"
+}
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
+routed
 ${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)} && chown "$(stat -c %u:%g /config)" ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
 # wg resolves Endpoint names itself and, while no resolver answers (EAI_AGAIN: the image deletes the
 # default route after a failed start), retries 15 times with growing sleeps — minutes. A deploy
@@ -292,6 +302,7 @@ ${routes}    # The peers the interface runs against those of the conf just writt
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0
   fi
   gate
+  routed
   t=$((t+1))
   if [ $t -gt ${timeout} ]; then
     if ! docker exec "$c" sh -c 'ip link add dev wgkitprobe type wireguard 2>/dev/null && ip link del dev wgkitprobe' && ! docker exec "$c" test -c /dev/net/tun; then
