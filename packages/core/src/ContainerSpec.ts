@@ -106,7 +106,10 @@ export function containerSpec(o: ContainerOptions): ContainerSpec {
   if (o.useCoreDns) envs.push("USE_COREDNS=true");
   return {
     image: o.image ?? DEFAULT_IMAGE,
-    capabilities: o.hostModulesLoaded ? ["NET_ADMIN"] : ["NET_ADMIN", "SYS_MODULE"],
+    // Named as the Docker Engine keeps them (API >= 1.40 stores `NET_ADMIN` as `CAP_NET_ADMIN`):
+    // declared as the compose file's `NET_ADMIN`, `pulumi refresh` reads back `CAP_NET_ADMIN` and the
+    // next `up` replaces the container (capabilities force a new container). Same capabilities.
+    capabilities: o.hostModulesLoaded ? ["CAP_NET_ADMIN"] : ["CAP_NET_ADMIN", "CAP_SYS_MODULE"],
     sysctls,
     envs,
     binds: o.hostModulesLoaded ? [] : [{ hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }],
