@@ -12,7 +12,9 @@ import { EngineMocks } from "./harness/engine-mocks";
 import { run, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import { CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, nsPing, nsSpawn, nsWgDump, waitFor, wgQuickDown, wgQuickUp } from "./harness/netns";
-import { dialFrom, dockerExec, figure } from "./server.test";
+import { dialFrom } from "./harness/netns";
+import { dockerExec } from "./harness/exec";
+import { figure } from "./harness/figures";
 
 const CONTAINER = "docker:index/container:Container";
 

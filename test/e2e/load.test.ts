@@ -16,7 +16,8 @@ import { EngineMocks } from "./harness/engine-mocks";
 import { run, runAsync, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import { CleanupRegistry, createNetns, isFreeOnHost } from "./harness/netns";
-import { dockerExec, figure } from "./server.test";
+import { dockerExec } from "./harness/exec";
+import { figure } from "./harness/figures";
 
 const N = Number(process.env.WGKIT_LOAD_PEERS ?? 50);
 const BRIDGE = "wgkload0";

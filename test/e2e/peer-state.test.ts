@@ -13,7 +13,9 @@ import { ServerPeerArgs, WireGuardServer } from "@wgkit/pulumi";
 import { EngineMocks } from "./harness/engine-mocks";
 import { standinImage } from "./harness/hooks";
 import { CleanupRegistry, allocateLink, createNetns, nsPing, nsWgDump, waitFor, wgQuickUp } from "./harness/netns";
-import { dialFrom, dockerExec, figure } from "./server.test";
+import { dialFrom } from "./harness/netns";
+import { dockerExec } from "./harness/exec";
+import { figure } from "./harness/figures";
 
 const CONTAINER = "docker:index/container:Container";
 

@@ -101,3 +101,8 @@ export function alive(pid: number): boolean {
     return e?.code === "EPERM";
   }
 }
+
+/** `docker exec <container> argv…` (no shell); returns stdout, throws CommandError. */
+export function dockerExec(container: string, argv: string[]): string {
+  return run("docker", ["exec", container, ...argv]);
+}

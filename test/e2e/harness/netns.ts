@@ -279,6 +279,14 @@ export function nsSpawn(cleanup: CleanupRegistry, ns: string, cmd: string, args:
 
 // ------------------------------------------------------------------ WireGuard in a namespace
 
+/**
+ * A peer conf as a device in namespace `ns` uses it: only the Endpoint is swapped for the host
+ * end of the namespace's link and the published port (the harness's stand-in for serverUrl).
+ */
+export function dialFrom(ns: Netns, conf: string, port: number): string {
+  return conf.replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
+}
+
 export interface WgQuickHandle {
   ns: string;
   ifname: string;
