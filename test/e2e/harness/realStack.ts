@@ -139,6 +139,7 @@ function labelTransformation(stackId: string): pulumi.ResourceTransformation {
 
 export class RealStack {
   private destroyed = false;
+  private retired = false;
   private lastResources: StateResource[] = [];
 
   private constructor(
@@ -147,27 +148,42 @@ export class RealStack {
     readonly stack: Stack,
     readonly dir: string,
     private readonly docker: Docker,
+    private readonly passphrase: string,
   ) {}
 
   /** A new stack named `name` on a file backend in a fresh temp directory. */
   static async create(name: string, docker = new Docker()): Promise<RealStack> {
-    const tc = findToolchain();
-    if ("missing" in tc) throw new Error(`the e2e suite runs on the real Pulumi engine: ${tc.missing}`);
     const id = `${name}-${crypto.randomBytes(3).toString("hex")}`;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), `wgkit-e2e-stack-${name}-`));
     fs.chmodSync(dir, 0o700);
-    const backend = path.join(dir, "state");
-    fs.mkdirSync(backend, { mode: 0o700 });
+    fs.mkdirSync(path.join(dir, "state"), { mode: 0o700 });
+    return RealStack.open(name, id, dir, docker, crypto.randomBytes(16).toString("hex"));
+  }
+
+  private static async open(name: string, id: string, dir: string, docker: Docker, passphrase: string): Promise<RealStack> {
+    const tc = findToolchain();
+    if ("missing" in tc) throw new Error(`the e2e suite runs on the real Pulumi engine: ${tc.missing}`);
     const pulumiCommand = await PulumiCommand.get({ root: tc.root });
     const stack = await LocalWorkspace.createOrSelectStack(
       { stackName: name, projectName: "wgkit-e2e", program: async () => ({}) },
       {
         pulumiCommand,
         workDir: dir,
-        projectSettings: { name: "wgkit-e2e", runtime: "nodejs", backend: { url: `file://${backend}` } },
-        envVars: { ...tc.env, PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(16).toString("hex") },
+        projectSettings: { name: "wgkit-e2e", runtime: "nodejs", backend: { url: `file://${path.join(dir, "state")}` } },
+        envVars: { ...tc.env, PULUMI_CONFIG_PASSPHRASE: passphrase },
       });
-    return new RealStack(id, stack, dir, docker);
+    return new RealStack(id, stack, dir, docker, passphrase);
+  }
+
+  /**
+   * The same stack through a new workspace, as another process would find it: nothing but the
+   * backend's files and the passphrase carries over (every CLI run reads the state from them).
+   */
+  async reopen(): Promise<RealStack> {
+    if (this.destroyed) throw new Error(`stack ${this.id} was destroyed`);
+    const again = await RealStack.open(this.stack.name, this.id, this.dir, this.docker, this.passphrase);
+    this.retired = true; // the new handle owns the stack now
+    return again;
   }
 
   private wrap(program: Program): () => Promise<Record<string, unknown>> {
@@ -182,6 +198,7 @@ export class RealStack {
       throw new Error("the SDK's mocks are installed in this process (pulumi.runtime.setMocks): an inline program would run against them, not the engine");
     }
     if (this.destroyed) throw new Error(`stack ${this.id} was destroyed`);
+    if (this.retired) throw new Error(`this handle of stack ${this.id} was reopened; use the new one`);
   }
 
   private streams(log: EventLog) {
@@ -306,7 +323,7 @@ export class RealStack {
 
   /** Best effort, never throws (for `after` hooks): destroys unless done; removes leftovers by label. */
   async dispose(): Promise<void> {
-    if (this.destroyed) return;
+    if (this.destroyed || this.retired) return;
     try {
       await this.destroy();
     } catch (e) {
