@@ -1,7 +1,8 @@
 /**
  * Mocha root hooks for the e2e suite (loaded by test/e2e/.mocharc.json).
  *
- * beforeAll: runs test/e2e/setup.sh (apt packages if missing, dockerd, stand-in
+ * beforeAll: fails at once without the real toolchain (`npm run toolchain`; every scenario runs
+ *            on the real Pulumi engine), runs test/e2e/setup.sh (apt packages if missing, dockerd, stand-in
  *            image) and sweeps leftovers of e2e runs whose process is gone (Docker objects
  *            labelled with a dead owner pid, wgke2e-* namespaces recorded as a dead pid's) —
  *            never another engineer's running suite on this shared daemon.
@@ -18,6 +19,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
 import { sweepDeadOwners, sweepOwn } from "./realStack";
+import { findToolchain } from "../../../cli/Toolchain";
 import { sweepStaleNetns } from "./netns";
 
 /** test/e2e in the source tree, found from build/test/e2e/harness or test/e2e/harness. */
@@ -49,6 +51,8 @@ export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(30 * 60 * 1000);
     if (process.getuid && process.getuid() !== 0) throw new Error("the e2e suite needs root (netns, dockerd, /dev/net/tun)");
+    const tc = findToolchain();
+    if ("missing" in tc) throw new Error(`the e2e suite runs on the real Pulumi engine: ${tc.missing}`);
     if (process.env.WGKIT_E2E_SKIP_SETUP !== "1") {
       const out = runScript("setup.sh").trim().split("\n");
       const tag = out[out.length - 1];
