@@ -25,7 +25,7 @@ describe("WireGuardServer (SDK mocks)", () => {
     await runServer(m, { laptop: {} });
     const [c] = m.byType(CONTAINER);
     const i = c.inputs;
-    assert.deepEqual(i.capabilities.adds, ["CAP_NET_ADMIN", "CAP_SYS_MODULE"]); // as the Engine stores them (refresh reads them back)
+    assert.deepEqual(i.capabilities.adds, ["CAP_NET_ADMIN", "CAP_SYS_MODULE"]);
     assert.equal(i.sysctls["net.ipv4.conf.all.src_valid_mark"], "1");
     assert.deepEqual(i.ports, [{ internal: 51820, external: 51820, protocol: "udp" }]);
     assert.equal(i.restart, "unless-stopped");

@@ -106,9 +106,7 @@ export function containerSpec(o: ContainerOptions): ContainerSpec {
   if (o.useCoreDns) envs.push("USE_COREDNS=true");
   return {
     image: o.image ?? DEFAULT_IMAGE,
-    // Named as the Docker Engine keeps them (API >= 1.40 stores `NET_ADMIN` as `CAP_NET_ADMIN`):
-    // declared as the compose file's `NET_ADMIN`, `pulumi refresh` reads back `CAP_NET_ADMIN` and the
-    // next `up` replaces the container (capabilities force a new container). Same capabilities.
+    // Docker's own spelling (what it reads back): "NET_ADMIN" would show as drift on every refresh.
     capabilities: o.hostModulesLoaded ? ["CAP_NET_ADMIN"] : ["CAP_NET_ADMIN", "CAP_SYS_MODULE"],
     sysctls,
     envs,

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { confSeed } from "./ConfInstall";
 import { privateDir, writePrivateFile } from "./PrivateDir";
-import { ContainerOptions, containerSpec, SeedOptions, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
+import { ContainerOptions, containerSpec, dockerPlatform, SeedOptions, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
 
 export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks" | "dockerHost"> {
   ports: docker.types.input.ContainerPort[];
@@ -91,6 +91,7 @@ function deriveUserspaceImage(name: string, base: string, baseImage: docker.Remo
   return new docker.Image(`${name}-userspace-image`, {
     imageName,
     skipPush: true,
-    build: { context: dir, dockerfile },
+    // Explicit (the docker provider adds an info diagnostic to every preview and up otherwise).
+    build: { context: dir, dockerfile, platform: dockerPlatform(process.arch) },
   }, { ...opts, dependsOn: [baseImage] });
 }
