@@ -22,7 +22,7 @@ export async function programEval(peers: number): Promise<Figure> {
 
 /**
  * The SDK's own floor for the same resource shape: one component, and under it per peer the same
- * two RandomBytes (64 bytes with keepers, 1 byte with keepers, the same options), every output
+ * two resources (a RandomPassword key seed and a 1-byte RandomBytes memory, with keepers, the same options), every output
  * awaited — no wgkit logic at all. What any program declaring these resources pays under mocks.
  */
 export async function sdkFloor(peers: number): Promise<Figure> {
@@ -33,9 +33,9 @@ export async function sdkFloor(peers: number): Promise<Figure> {
     constructor(n: string) {
       super("bench:index:Bare", n, {}, {});
       for (let i = 0; i < peers; i++) {
-        const a = new random.RandomBytes(`${n}-p${i}-keys`, { length: 64, keepers: { rotation: "", createdIn: "x" } }, { parent: this, ignoreChanges: ["keepers.createdIn"], additionalSecretOutputs: ["base64", "hex"] });
+        const a = new random.RandomPassword(`${n}-p${i}-keys`, { length: 64, special: false, keepers: { rotation: "", createdIn: "x" } }, { parent: this, ignoreChanges: ["keepers.createdIn"] });
         const b = new random.RandomBytes(`${n}-p${i}-address`, { length: 1, keepers: { address: "10.0.0.1", address6: "" } }, { parent: this, ignoreChanges: ["keepers"] });
-        this.outs.push(a.base64, b.keepers);
+        this.outs.push(a.result, b.keepers);
       }
       this.registerOutputs({});
     }
