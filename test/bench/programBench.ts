@@ -1,8 +1,11 @@
+import { spawnSync } from "child_process";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { WireGuardServer } from "@wgkit/pulumi";
 import { RecordingMocks, settle, useMocks } from "../support/mocks";
 import { Figure } from "./coreBench";
+import { scalingFigure, withFloor } from "./programFigures";
 
 /** Evaluates a one-server program with N peers under the SDK mocks until every output has resolved. */
 export async function programEval(peers: number): Promise<Figure> {
@@ -15,9 +18,10 @@ export async function programEval(peers: number): Promise<Figure> {
   await (all as any).promise();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   await settle(); // let registerOutputs finish before the next run swaps the mocks
-  const perPeer = mocks.registrations.filter((r) => /^bench-peer\d+(-|$)/.test(r.name)).length / peers;
-  const customPerPeer = mocks.registrations.filter((r) => r.custom && /^bench-peer\d+(-|$)/.test(r.name)).length / peers;
-  return { bench: "program-eval", peers, ms: Math.round(ms), resources: mocks.registrations.length, resourcesPerPeer: perPeer, customResourcesPerPeer: customPerPeer, rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+  // Per-peer resources are named `<server>/<peer>/<kind>` (ChildName.ts).
+  const perPeer = mocks.registrations.filter((r) => /^bench\/peer\d+\//.test(r.name)).length / peers;
+  const customPerPeer = mocks.registrations.filter((r) => r.custom && /^bench\/peer\d+\//.test(r.name)).length / peers;
+  return { bench: "program-eval", peers, ms: Math.round(ms), resources: mocks.registrations.length, resourcesPerPeer: perPeer, customResourcesPerPeer: customPerPeer };
 }
 
 /**
@@ -43,18 +47,29 @@ export async function sdkFloor(peers: number): Promise<Figure> {
   const bare = new Bare("floor");
   await (pulumi.all(bare.outs) as any).promise();
   await settle();
-  return { bench: "program-eval-sdk-floor", peers, ms: Math.round(Number(process.hrtime.bigint() - t0) / 1e6), rssMiB: Math.round(process.memoryUsage().rss / 2 ** 20) };
+  return { bench: "program-eval-sdk-floor", peers, ms: Math.round(Number(process.hrtime.bigint() - t0) / 1e6) };
 }
 
+/** Runs one evaluation in a fresh Node process with this process's flags (see programChild.ts). */
+function inChild(which: "wgkit" | "floor", peers: number): Figure {
+  const r = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, "programChild.js"), which, String(peers)], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`program-eval ${which} ${peers}: exit ${r.status}\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop()!) as Figure;
+}
+
+/**
+ * wgkit's program and the SDK floor at each size, each in a process of its own, the floor first,
+ * in the same run; then the scaling figure (wgkit against wgkit, the floor's beside it).
+ */
 export async function runProgramBench(): Promise<Figure[]> {
   const sizes = (process.env.WGKIT_BENCH_PEERS ?? "10,250,1000,10000").split(",").map(Number);
   const out: Figure[] = [];
   for (const n of sizes) {
-    const floor = await sdkFloor(n);
-    const ours = await programEval(n);
-    out.push(floor, { ...ours, ratioToFloor: Math.round(((ours.ms as number) / (floor.ms as number)) * 100) / 100 });
+    const floor = inChild("floor", n);
+    const ours = inChild("wgkit", n);
+    out.push(floor, withFloor(ours, floor));
   }
-  const k1 = out.find((f) => f.peers === 1000), k10 = out.find((f) => f.peers === 10000);
-  if (k1 && k10) out.push({ bench: "program-eval-scaling", ratio10kTo1k: Math.round(((k10.ms as number) / (k1.ms as number)) * 100) / 100 });
+  const scaling = scalingFigure(out);
+  if (scaling) out.push(scaling);
   return out;
 }
