@@ -1,5 +1,5 @@
+import * as zlib from "zlib";
 import * as QRCode from "qrcode";
-import { PNG } from "pngjs";
 
 const MARGIN = 4; // quiet zone in modules, as the QR standard asks
 const SCALE = 4; // pixels per module: 276 px for a typical peer conf
@@ -15,23 +15,47 @@ function symbol(text: string): { size: number; dark: (x: number, y: number) => b
   return { size, dark: (x, y) => data[y * size + x] === 1 };
 }
 
-/** A conf as a QR code PNG (8-bit grayscale), as mobile WireGuard apps scan it. */
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+function chunk(type: string, data: Buffer): Buffer {
+  const out = Buffer.alloc(12 + data.length);
+  out.writeUInt32BE(data.length, 0);
+  out.write(type, 4, "latin1");
+  data.copy(out, 8);
+  out.writeUInt32BE(zlib.crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
+  return out;
+}
+
+/**
+ * A conf as a QR code PNG, as mobile WireGuard apps scan it: black modules on white, 4 pixels a
+ * module, a 4-module quiet zone. Written directly as a 1-bit grayscale PNG: each module row is
+ * packed once and its 3 repeats are PNG "Up" rows (all zeros), so one small deflate per code is
+ * all the work besides the symbol. (Before, the same pixels went through pngjs as an 8-bit
+ * image: 8× the bytes to filter and compress, and about 8 KB a code instead of 1 KB.)
+ */
 export function qrPng(text: string): Buffer {
   const { size, dark } = symbol(text);
   const w = (size + 2 * MARGIN) * SCALE;
-  const img = new PNG({ width: w, height: w, colorType: 0, inputColorType: 0, inputHasAlpha: false });
-  img.data = Buffer.alloc(w * w, 255);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      if (!dark(x, y)) continue;
-      for (let dy = 0; dy < SCALE; dy++) {
-        const at = ((y + MARGIN) * SCALE + dy) * w + (x + MARGIN) * SCALE;
-        img.data.fill(0, at, at + SCALE);
+  const stride = 1 + Math.ceil(w / 8); // filter byte + packed pixels
+  const raw = Buffer.alloc(stride * w); // zeros: Up rows (and filter bytes) need nothing more
+  for (let py = 0; py < w; py += SCALE) {
+    const row = py * stride;
+    const y = py / SCALE - MARGIN;
+    raw.fill(0xff, row + 1, row + stride); // white (1); filter byte 0 = None
+    if (y >= 0 && y < size) {
+      for (let x = 0; x < size; x++) {
+        if (!dark(x, y)) continue;
+        for (let px = (x + MARGIN) * SCALE, end = px + SCALE; px < end; px++) raw[row + 1 + (px >> 3)] &= ~(0x80 >> (px & 7));
       }
     }
+    for (let r = 1; r < SCALE; r++) raw[row + r * stride] = 2; // Up: the same pixels as the row above
   }
-  // No row filter and fast deflate: a two-tone image compresses well anyway (a few hundred bytes more).
-  return PNG.sync.write(img, { colorType: 0, inputColorType: 0, inputHasAlpha: false, filterType: 0, deflateLevel: 1 });
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(w, 4);
+  ihdr[8] = 1; // bit depth
+  ihdr[9] = 0; // grayscale; compression, filter and interlace methods 0
+  return Buffer.concat([PNG_SIGNATURE, chunk("IHDR", ihdr), chunk("IDAT", zlib.deflateSync(raw, { level: 9 })), chunk("IEND", Buffer.alloc(0))]);
 }
 
 /** The PNG as base64 (what the `qrCode` outputs hold). */
