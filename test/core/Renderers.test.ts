@@ -92,8 +92,8 @@ describe("Renderers", () => {
       assert.equal(a.width, b.width);
       assert.equal(a.height, b.height);
       assert.ok(a.data.equals(b.data), "the same RGBA pixels");
-      assert.ok(now.length * 3 < before.length, `${now.length} bytes now, ${before.length} before`);
-    }), { numRuns: 60 });
+      assert.ok(now.length * 2 < before.length, `${now.length} bytes now, ${before.length} before`);
+    }), { numRuns: 40 });
   });
 
   it("a QR PNG of the largest symbol decodes (jsQR) to exactly its text", () => {
