@@ -61,8 +61,8 @@
  *
  * NAMES. `/` joins server, peer and kind (see `childName`): names cannot contain it, so no two
  * (server, peer) pairs share a URN. Before, `-` joined them and `home`+`office-laptop` and
- * `home-office`+`laptop` were one URN. Each resource lists its `-` name as an alias (a name-only
- * alias: the engine resolves it under the same parent and type), so a stack made with `-` names
+ * `home-office`+`laptop` were one URN. Each resource lists its `-` name as an alias (the URN a
+ * name-only alias resolves to: the same parent and type), so a stack made with `-` names
  * keeps every seed and memory: keys and addresses unchanged. A program that hit the old
  * collision never completed an update (the engine refuses a duplicate URN), so its stack holds at
  * most one such resource; both new resources alias it and the engine gives it to one of them or
@@ -125,21 +125,26 @@ export function peerState(
   const stamp = creationStamp(Date.now(), crypto.randomUUID());
   const tag = subnetTag(subnet);
   const seeds: Record<string, random.RandomBytes> = {};
-  // URNs of the 0.1 layout, formed as pulumi.createUrn does (`<parent's type chain>$<type>::<name>`),
-  // from one Output for all peers rather than two createUrn chains per peer.
-  const legacy = parent.urn.apply((u) => `${u.substring(0, u.lastIndexOf("::"))}$${LEGACY_PEER}$${RANDOM_BYTES}::${server}-`);
+  // Aliases as URNs, formed as the engine forms them (`<parent's type chain>$<type>::<name>`) from
+  // the server's URN, known once for all peers: the 0.1 layout's (under a Peer component) and the
+  // `-` name's (what the name-only alias `{ name }` resolves to under this parent and type). Each
+  // is a Promise<string>: the SDK turns every alias into outputs, and a `{ name }` spec or an
+  // Output per alias cost several times what a promise does — per resource, two per peer.
+  const serverPrefix = new Promise<string>((resolve) => { parent.urn.apply((u) => resolve(u.substring(0, u.lastIndexOf("::")))); });
+  const legacyUrn = (name: string) => serverPrefix.then((pre) => `${pre}$${LEGACY_PEER}$${RANDOM_BYTES}::${server}-${name}`);
+  const dashUrn = (name: string) => serverPrefix.then((pre) => `${pre}$${RANDOM_BYTES}::${server}-${name}`);
 
   for (const p of peers) {
     seeds[p.name] = new random.RandomBytes(childName(server, p.name, "keys"), {
       // Always 64 bytes: a change of length would replace the seed (new bytes), so toggling
       // imported keys on and off must not touch it. Imported peers simply do not use the bytes.
       length: 64,
-      keepers: { rotation: pulumi.output(p.rotation ?? ""), createdIn: stamp },
+      keepers: { rotation: p.rotation ?? "", createdIn: stamp },
     }, {
       parent,
       ignoreChanges: ["keepers.createdIn"],
       additionalSecretOutputs: ["base64", "hex"],
-      aliases: [legacy.apply((l) => `${l}${p.name}-keys`), { name: `${server}-${p.name}-keys` }],
+      aliases: [legacyUrn(`${p.name}-keys`), dashUrn(`${p.name}-keys`)],
     });
   }
 
@@ -179,14 +184,15 @@ export function peerState(
   });
 
   for (const p of peers) {
-    const cand = start.apply(() => pulumi.output(candidates.get(p.name)!.promise));
+    // One output per memory for its keepers (the candidate, once the chain reaches it).
+    const keepers = start.apply(() => candidates.get(p.name)!.promise.then((c) => ({ address: c.address, address6: c.address6 ?? "" })));
     const m = new random.RandomBytes(childName(server, p.name, `address-${tag}`), {
       length: 1,
-      keepers: { address: cand.apply((c) => c.address), address6: cand.apply((c) => c.address6 ?? "") },
+      keepers,
     }, {
       parent,
       ignoreChanges: ["keepers"],
-      aliases: [legacy.apply((l) => `${l}${p.name}-address`), { name: `${server}-${p.name}-address-${tag}` }],
+      aliases: [legacyUrn(`${p.name}-address`), dashUrn(`${p.name}-address-${tag}`)],
     });
     m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
   }
