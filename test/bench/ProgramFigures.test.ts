@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { FLOOR, PROGRAM, scalingFigure, TARGET_RATIO_TO_FLOOR, TARGET_SCALING_10K_TO_1K, withFloor } from "./programFigures";
+import { FLOOR, FLOOR_NO_ALIASES, PROGRAM, scalingFigure, TARGET_RATIO_TO_FLOOR, TARGET_SCALING_10K_TO_1K, withFloor } from "./programFigures";
 
 /** The figures `npm run bench` prints about program evaluation compare what they say they compare. */
 describe("bench: program-eval figures", () => {
@@ -41,5 +41,11 @@ describe("bench: program-eval figures", () => {
     assert.equal(withFloor(run[1], run[0]).rssMet, undefined, "the memory target is about 10,000 peers");
     assert.throws(() => withFloor(run[1], run[2]), /withFloor/, "different sizes");
     assert.throws(() => withFloor(run[0], run[1]), /withFloor/, "arguments swapped");
+    const bare = { bench: FLOOR_NO_ALIASES, peers: 10000, ms: 18000, rssMiB: 1800 };
+    const both = withFloor(run[3], run[2], bare);
+    assert.equal(both.ratioToFloor, 1.71, "the target is judged against the floor with the same options");
+    assert.equal(both.ratioToFloorNoAliases, 2, "36000 / 18000, printed beside it");
+    assert.throws(() => withFloor(run[3], run[2], { ...bare, peers: 1000 }), /withFloor/, "a floor of another size");
+    assert.throws(() => withFloor(run[3], bare, run[2]), /withFloor/, "the floors swapped");
   });
 });

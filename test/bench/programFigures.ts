@@ -10,17 +10,26 @@ import { Figure } from "./coreBench";
  */
 export const PROGRAM = "program-eval";
 export const FLOOR = "program-eval-sdk-floor";
+/** The floor without the resources' aliases: the floor as measured before (printed beside, for comparison). */
+export const FLOOR_NO_ALIASES = "program-eval-sdk-floor-no-aliases";
 export const TARGET_RATIO_TO_FLOOR = 2;
 export const TARGET_SCALING_10K_TO_1K = 11;
 export const TARGET_RSS_MIB_AT_10K = 2048;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-/** wgkit's figure for `peers` beside the floor's of the same size: the ratio, and whether the targets hold. */
-export function withFloor(ours: Figure, floor: Figure): Figure {
-  if (ours.bench !== PROGRAM || floor.bench !== FLOOR || ours.peers !== floor.peers) throw new Error(`withFloor: ${ours.bench}/${ours.peers} beside ${floor.bench}/${floor.peers}`);
+/**
+ * wgkit's figure for `peers` beside the floor's of the same size: the ratio, and whether the
+ * targets hold; with the alias-free floor's ratio too when given.
+ */
+export function withFloor(ours: Figure, floor: Figure, noAliases?: Figure): Figure {
+  const same = (f: Figure | undefined, bench: string) => f === undefined || (f.bench === bench && f.peers === ours.peers);
+  if (ours.bench !== PROGRAM || !same(floor, FLOOR) || !same(noAliases, FLOOR_NO_ALIASES)) {
+    throw new Error(`withFloor: ${ours.bench}/${ours.peers} beside ${floor.bench}/${floor.peers}${noAliases ? ` and ${noAliases.bench}/${noAliases.peers}` : ""}`);
+  }
   const ratio = round2((ours.ms as number) / (floor.ms as number));
   const out: Figure = { ...ours, floorMs: floor.ms, ratioToFloor: ratio, ratioTarget: TARGET_RATIO_TO_FLOOR, ratioMet: ratio <= TARGET_RATIO_TO_FLOOR, floorRssMiB: floor.rssMiB };
+  if (noAliases) Object.assign(out, { floorNoAliasesMs: noAliases.ms, ratioToFloorNoAliases: round2((ours.ms as number) / (noAliases.ms as number)) });
   if (ours.peers === 10000) Object.assign(out, { rssTargetMiB: TARGET_RSS_MIB_AT_10K, rssMet: (ours.rssMiB as number) < TARGET_RSS_MIB_AT_10K });
   return out;
 }
