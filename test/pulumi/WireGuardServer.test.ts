@@ -69,6 +69,30 @@ describe("WireGuardServer (SDK mocks)", () => {
     assert.ok(!JSON.stringify(install.inputs.environment).includes("PrivateKey"));
   });
 
+  it("a peer's own settings given as outputs shape its conf (a secret one makes its NixOS snippet secret); plain peers' snippets stay plain", async () => {
+    const m = new RecordingMocks();
+    const { s } = await runServer(m, {
+      plain: { dns: ["192.168.1.1"], persistentKeepalive: 15 },
+      late: { dns: pulumi.secret(["9.9.9.9"]), allowedIps: pulumi.output(["10.0.0.0/8"]), mtu: pulumi.output(1400) },
+      nothing: { allowedIps: pulumi.output(undefined) as unknown as string[], persistentKeepalive: pulumi.output(undefined) as unknown as number },
+    }, { persistentKeepalive: 25, allowedIps: ["10.13.13.0/24"] });
+    const conf = async (n: string) => parseWgQuick(await value(s.peers[n].config));
+    const plain = await conf("plain"), late = await conf("late"), nothing = await conf("nothing");
+    assert.deepEqual(plain.interface.dns, ["192.168.1.1"]);
+    assert.equal(plain.peers[0].persistentKeepalive, 15);
+    assert.deepEqual(plain.peers[0].allowedIps, ["10.13.13.0/24"], "the server's allowedIps (through the hub)");
+    assert.deepEqual(late.interface.dns, ["9.9.9.9"]);
+    assert.deepEqual(late.peers[0].allowedIps, ["10.0.0.0/8"]);
+    assert.equal(late.interface.mtu, 1400);
+    assert.equal(late.peers[0].persistentKeepalive, 25, "the server's default");
+    assert.deepEqual(nothing.peers[0].allowedIps, ["0.0.0.0/0", "::/0"], "an own allowedIps that resolves to nothing: wg-quick's full tunnel, as before");
+    assert.equal(nothing.peers[0].persistentKeepalive, 25, "an own keepalive that resolves to nothing: the server's");
+    assert.equal(await pulumi.isSecret(s.peers.late.nixos), true, "from a secret DNS");
+    assert.ok((await value(s.peers.late.nixos)).includes(`dns = [ "9.9.9.9" ];`));
+    assert.equal(await pulumi.isSecret(s.peers.plain.nixos), false);
+    assert.equal(await pulumi.isSecret(s.peers.nothing.nixos), false);
+  });
+
   it("keeps keys across runs given the first run's state, and rotates only on request", async () => {
     const m1 = new RecordingMocks();
     const r1 = await runServer(m1, { a: {}, b: {} });

@@ -16,11 +16,21 @@ import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { creationStamp, keysOfSeedMaterial } from "@wgkit/core";
+import { asSecret } from "./Secrecy";
 
 /** The type of a key seed. */
 export const SEED_TYPE = "random:index/randomPassword:RandomPassword";
 /** The type of the seeds older versions made (see SeedMigration.ts), and of the address memories. */
 export const RANDOM_BYTES_TYPE = "random:index/randomBytes:RandomBytes";
+
+/** A peer's three keys at once (what its conf is rendered from). */
+export interface KeyMaterial {
+  publicKey: string;
+  /** Undefined for device-held keys. */
+  privateKey?: string;
+  /** Undefined when imported keys come without one. */
+  presharedKey?: string;
+}
 
 /** Keys derived from one persisted seed. Private and preshared keys are secrets; the public key is not. */
 export interface SeedKeys {
@@ -28,16 +38,20 @@ export interface SeedKeys {
   privateKey: pulumi.Output<string>;
   publicKey: pulumi.Output<string>;
   presharedKey: pulumi.Output<string>;
+  /** All three, always secret: one output for what needs them together, rather than three to join. */
+  material: pulumi.Output<KeyMaterial & { privateKey: string; presharedKey: string }>;
 }
 
 /** Private, public and preshared key of a seed (core `keysOfSeedMaterial` of its secret string). */
 export function keysOfSeed(seed: random.RandomPassword): Omit<SeedKeys, "seed"> {
-  const keys = seed.result.apply(keysOfSeedMaterial);
+  // Secret from the start (the engine marks result secret too): everything derived inherits it.
+  const material = seed.result.apply((r) => asSecret(() => keysOfSeedMaterial(r)));
   return {
-    privateKey: pulumi.secret(keys.apply((k) => k.privateKey)),
-    presharedKey: pulumi.secret(keys.apply((k) => k.presharedKey)),
+    material,
+    privateKey: material.apply((k) => k.privateKey),
+    presharedKey: material.apply((k) => k.presharedKey),
     // Derived purely from generated key material: the one place a secret is made plain.
-    publicKey: pulumi.unsecret(keys.apply((k) => k.publicKey)),
+    publicKey: pulumi.unsecret(material.apply((k) => k.publicKey)),
   };
 }
 
@@ -53,6 +67,6 @@ export function seedResource(name: string, keepers: { rotation: pulumi.Input<str
 
 /** A seed and its keys; `rotation` replaces the seed (see the header). */
 export function keySeed(name: string, rotation: pulumi.Input<string> | undefined, opts: pulumi.CustomResourceOptions): SeedKeys {
-  const seed = seedResource(name, { rotation: pulumi.output(rotation ?? ""), createdIn: creationStamp(Date.now(), crypto.randomUUID()) }, opts);
+  const seed = seedResource(name, { rotation: rotation ?? "", createdIn: creationStamp(Date.now(), crypto.randomUUID()) }, opts);
   return { seed, ...keysOfSeed(seed) };
 }

@@ -64,8 +64,8 @@
  *
  * NAMES. `/` joins server, peer and kind (see `childName`): names cannot contain it, so no two
  * (server, peer) pairs share a URN. Before, `-` joined them and `home`+`office-laptop` and
- * `home-office`+`laptop` were one URN. Each resource lists its `-` name as an alias (a name-only
- * alias: the engine resolves it under the same parent and type), so a stack made with `-` names
+ * `home-office`+`laptop` were one URN. Each resource lists its `-` name as an alias (the URN a
+ * name-only alias resolves to: the same parent and type), so a stack made with `-` names
  * keeps every seed and memory: keys and addresses unchanged. A program that hit the old
  * collision never completed an update (the engine refuses a duplicate URN), so its stack holds at
  * most one such resource; both new resources alias it and the engine gives it to one of them or
@@ -136,18 +136,22 @@ export function peerState(
   const stamp = creationStamp(Date.now(), crypto.randomUUID());
   const tag = subnetTag(subnet);
   const seeds: Record<string, random.RandomPassword> = {};
-  // URNs of the 0.1 layout, formed as pulumi.createUrn does (`<parent's type chain>$<type>::<name>`),
-  // from one Output for all peers rather than two createUrn chains per peer. A 0.1 seed is found
-  // as a RandomPassword once `wgkit migrate-state` has moved it.
-  const legacyChain = parent.urn.apply((u) => `${u.substring(0, u.lastIndexOf("::"))}$${LEGACY_PEER}$`);
-  const legacy = (type: string, what: string) => legacyChain.apply((l) => `${l}${type}::${server}-${what}`);
+  // Aliases as URNs, formed as the engine forms them (`<parent's type chain>$<type>::<name>`) from
+  // the server's URN, known once for all peers: the 0.1 layout's (under a Peer component) and the
+  // `-` name's (what the name-only alias `{ name }` resolves to under this parent and type). Each
+  // is a Promise<string>: the SDK turns every alias into outputs, and a `{ name }` spec or an
+  // Output per alias cost several times what a promise does — per resource, two per peer. A 0.1
+  // seed is found as a RandomPassword once `wgkit migrate-state` has moved it.
+  const serverPrefix = new Promise<string>((resolve) => { parent.urn.apply((u) => resolve(u.substring(0, u.lastIndexOf("::")))); });
+  const legacyUrn = (type: string, name: string) => serverPrefix.then((pre) => `${pre}$${LEGACY_PEER}$${type}::${server}-${name}`);
+  const dashUrn = (type: string, name: string) => serverPrefix.then((pre) => `${pre}$${type}::${server}-${name}`);
 
   for (const p of peers) {
     // The same seed whatever the peer's keys: toggling imported keys on and off must not touch
     // it (imported peers simply do not use it).
-    seeds[p.name] = seedResource(childName(server, p.name, "keys"), { rotation: pulumi.output(p.rotation ?? ""), createdIn: stamp }, {
+    seeds[p.name] = seedResource(childName(server, p.name, "keys"), { rotation: p.rotation ?? "", createdIn: stamp }, {
       parent,
-      aliases: [legacy(SEED_TYPE, `${p.name}-keys`), { name: `${server}-${p.name}-keys` }],
+      aliases: [legacyUrn(SEED_TYPE, `${p.name}-keys`), dashUrn(SEED_TYPE, `${p.name}-keys`)],
     });
   }
 
@@ -187,14 +191,15 @@ export function peerState(
   });
 
   for (const p of peers) {
-    const cand = start.apply(() => pulumi.output(candidates.get(p.name)!.promise));
+    // One output per memory for its keepers (the candidate, once the chain reaches it).
+    const keepers = start.apply(() => candidates.get(p.name)!.promise.then((c) => ({ address: c.address, address6: c.address6 ?? "" })));
     const m = new random.RandomBytes(childName(server, p.name, `address-${tag}`), {
       length: 1,
-      keepers: { address: cand.apply((c) => c.address), address6: cand.apply((c) => c.address6 ?? "") },
+      keepers,
     }, {
       parent,
       ignoreChanges: ["keepers"],
-      aliases: [legacy(RANDOM_BYTES_TYPE, `${p.name}-address`), { name: `${server}-${p.name}-address-${tag}` }],
+      aliases: [legacyUrn(RANDOM_BYTES_TYPE, `${p.name}-address`), dashUrn(RANDOM_BYTES_TYPE, `${p.name}-address-${tag}`)],
     });
     m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
   }
