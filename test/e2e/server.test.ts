@@ -15,7 +15,7 @@ import { figure } from "./harness/figures";
 import { run, runAsync, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import {
-  CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, nsPing, nsRun, nsSpawn, nsWgDump, parseWgDump, waitFor,
+  CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, dialFrom, nsPing, nsRun, nsSpawn, nsWgDump, parseWgDump, waitFor,
   wgGenKeyPair, wgQuickUp,
 } from "./harness/netns";
 
@@ -25,10 +25,7 @@ export function dockerExec(container: string, argv: string[]): string {
   return run("docker", ["exec", container, ...argv]);
 }
 
-/** Dials the published port from a namespace of its own: the peer conf with only the Endpoint host swapped. */
-export function dialFrom(ns: Netns, conf: string, port: number): string {
-  return conf.replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
-}
+export { dialFrom };
 
 const NAMES = ["alice", "bob", "carol"] as const;
 

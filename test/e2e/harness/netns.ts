@@ -312,6 +312,11 @@ export function wgQuickUp(cleanup: CleanupRegistry, ns: string, conf: string, if
   return { ns, ifname, file, dns };
 }
 
+/** Dials the published port from a namespace of its own: the peer conf with only the Endpoint host swapped. */
+export function dialFrom(ns: Netns, conf: string, port: number): string {
+  return conf.replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
+}
+
 export function wgQuickDown(h: WgQuickHandle): void {
   nsRun(h.ns, "wg-quick", ["down", h.file]);
 }
