@@ -60,7 +60,8 @@ mkdir -p "$home/go/mod" "$home/go/build" "$home/pieces"
 say() { printf 'toolchain: %s\n' "$*"; }
 die() { printf 'toolchain: error: %s\n' "$*" >&2; exit 1; }
 
-# ../shared/upstream beside the clone (or beside any parent of it, for worktrees and CI clones).
+# ../shared/upstream beside the clone (or beside any parent of it, for worktrees and CI clones), else
+# the folder the last toolchain on this machine was built from (its manifest records it).
 find_upstream() {
   if [ -n "${WGKIT_UPSTREAM:-}" ]; then printf '%s\n' "$WGKIT_UPSTREAM"; return; fi
   local d="$repo"
@@ -68,6 +69,10 @@ find_upstream() {
     d="$(dirname "$d")"
     [ -f "$d/shared/upstream/SHA256SUMS" ] && { printf '%s\n' "$d/shared/upstream"; return; }
   done
+  # A clone elsewhere on a machine that built the toolchain before: the sources that build used.
+  local recorded
+  recorded="$(node -e 'try{process.stdout.write(require(process.argv[1]).upstream||"")}catch{}' "$home/current/manifest.json" 2>/dev/null || true)"
+  if [ -n "$recorded" ] && [ -f "$recorded/SHA256SUMS" ]; then printf '%s\n' "$recorded"; return; fi
   printf '%s\n' "$(dirname "$repo")/shared/upstream"
 }
 upstream="$(find_upstream)"
