@@ -76,11 +76,12 @@ export function checkUsage(s: PackageSchema, uses: Usage[], key: (k: string) => 
     for (const path of u.reads) {
       let props = r.properties ?? {};
       let p: PropertySchema | undefined;
-      for (const [i, seg] of path.entries()) {
-        p = props[key(seg)];
+      for (let i = 0; i < path.length; i++) {
+        p = props[key(path[i])];
         assert.ok(p, `${u.name}: output ${path.slice(0, i + 1).join(".")} not in the schema`);
         if (i < path.length - 1) {
-          // next segment: a map key (any), then a property of the map's value type
+          // below a map: the next segment is a key (any), then a property of the map's value type
+          if (p.additionalProperties) i++;
           const inner = p.additionalProperties?.$ref ?? p.$ref;
           assert.ok(inner, `${u.name}: cannot read below ${path.slice(0, i + 1).join(".")}`);
           props = typeOf(s, inner).properties ?? {};
