@@ -7,7 +7,8 @@
  *           ("no changes: …" when nothing changed); each device's conf and QR code into
  *           .wgkit-out/ (0600, rewritten only when it changed, atomically).
  *   down    removes the deployment from Docker and keeps keys and addresses (every resource but
- *           the RandomBytes that hold them is destroyed); `--forget` destroys the stack and its state.
+ *           the key seeds and address memories that hold them is destroyed); `--forget` destroys
+ *           the stack and its state.
  *   pulumi  the CLI itself against the default stack: `npm run pulumi -- preview --expect-no-changes`.
  *
  * Settings: WGKIT_PEERS, WGKIT_SERVER_URL and WGKIT_USERSPACE go into the stack's config when set;
@@ -16,7 +17,9 @@
  * .wgkit-state/pulumi unless PULUMI_BACKEND_URL is set (it wins over Pulumi.yaml's); secrets are
  * encrypted with a passphrase generated once (cli/Passphrase.ts) unless you set your own. Crashes:
  * a stale Pulumi lock of this host is cleared (cli/StaleLock.ts), creates left in flight are cleaned
- * up (cli/PendingCreates.ts), and the next run converges.
+ * up (cli/PendingCreates.ts), and the next run converges. A stack whose key seeds an earlier wgkit
+ * kept in RandomBytes (ids = the keys, in clear) has them moved into RandomPasswords first, keys
+ * unchanged (`wgkit migrate-state`, packages/pulumi/src/SeedMigration.ts).
  *
  * Printing: every value that does not come from Pulumi's own display goes through core's
  * TerminalText, so nothing a container or a command printed can forge a line or drive the terminal.
@@ -34,6 +37,7 @@ import { kernelWireGuard } from "./KernelWireGuard";
 import { writePeerFiles, PeerOutput } from "./PeerFiles";
 import { deploymentFromHarness, HarnessState, harnessObjects } from "./HarnessMigration";
 import { rekeyFromEmpty, saltOf, writeSalt } from "./Rekey";
+import { migrateState } from "@wgkit/pulumi/dist/cli/migrateState";
 import * as crypto from "crypto";
 import * as os from "os";
 
@@ -41,7 +45,8 @@ const repo = path.resolve(__dirname, "../..");
 const stateDir = path.resolve(process.env.WGKIT_STATE_DIR ?? path.join(repo, ".wgkit-state"));
 const outDir = path.resolve(process.env.WGKIT_OUT_DIR ?? path.join(repo, ".wgkit-out"));
 const stack = process.env.WGKIT_STACK ?? "dev";
-const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
+/** What holds keys and addresses: key seeds (RandomPassword; RandomBytes before) and address memories (RandomBytes). */
+const KEEP_ON_DOWN = ["random:index/randomBytes:RandomBytes", "random:index/randomPassword:RandomPassword"];
 
 /** Stack config keys the environment sets (`wgkit:<key>`), when present. */
 const SETTINGS: Record<string, string> = { WGKIT_PEERS: "peers", WGKIT_SERVER_URL: "serverUrl", WGKIT_USERSPACE: "userspace" };
@@ -227,6 +232,17 @@ async function migrateHarness(ctx: Context): Promise<void> {
   console.log("migrated: deleted .wgkit-state/harness.json (it held the keys in clear)");
 }
 
+/**
+ * Key seeds an earlier wgkit kept in RandomBytes — whose ids are the keys, in clear in the state —
+ * move into RandomPasswords holding the same bytes, before anything declares the new ones (an
+ * `up` first would give every device new keys). A stack without such seeds is not touched.
+ */
+function migrateSeeds(ctx: Context): void {
+  const { moved } = migrateState({ stack, cwd: repo, env: { ...ctx.cli.env, ...ctx.env } });
+  if (!moved.length) return;
+  console.log(`migrated: ${Number(moved.length)} key seed(s) moved from RandomBytes (their ids held the keys in clear) to RandomPassword; every key is kept. The backend's older history and backup files still hold the old ids.`);
+}
+
 interface HistoryEntry { kind: string; result: string; resourceChanges?: Record<string, number> }
 
 async function lastUpdate(ctx: Context): Promise<HistoryEntry | undefined> {
@@ -242,6 +258,7 @@ async function up(): Promise<void> {
   console.log(`docker: ready (image ${t(setup.stdout.trim().split("\n").pop() ?? "")})`);
   await selectStack(ctx, true);
   await migrateHarness(ctx);
+  migrateSeeds(ctx);
   await applySettings(ctx);
   const clear = await cleanPendingCreates(ctx);
   const refreshed = await withStaleLocksCleared(ctx, ["refresh", "--yes", "--skip-preview", "--non-interactive", "--stack", stack, ...clear], false);
@@ -279,7 +296,7 @@ async function down(forget: boolean): Promise<void> {
   const exp = await pulumi(ctx, ["stack", "export", "--stack", stack]);
   if (exp.status !== 0) fail("pulumi stack export", exp);
   const resources = (JSON.parse(exp.stdout).deployment?.resources ?? []) as { urn: string; type: string; custom?: boolean }[];
-  const targets = resources.filter((r) => r.custom && r.type !== RANDOM_BYTES && !r.type.startsWith("pulumi:providers:")).map((r) => r.urn);
+  const targets = resources.filter((r) => r.custom && !KEEP_ON_DOWN.includes(r.type) && !r.type.startsWith("pulumi:providers:")).map((r) => r.urn);
   if (targets.length) {
     const d = await withStaleLocksCleared(ctx, ["destroy", "--yes", "--skip-preview", "--non-interactive", "--stack", stack,
       ...targets.flatMap((u) => ["--target", u])], true);

@@ -38,6 +38,7 @@
 # FAILURE MODES.
 #  - An archive missing from ../shared/upstream, or one whose sha256 differs from SHA256SUMS: the
 #    command stops, naming the archive, before anything is built.
+#  - A download the network dropped is tried again twice (the proxy unreachable for a moment).
 #  - A piece that does not build: the command stops with Go's own error; no manifest is written, so
 #    `current` keeps pointing at the last complete toolchain (or nothing).
 #  - Two runs at once: the second waits on the lock, then finds the manifest and reuses it.
@@ -59,7 +60,8 @@ mkdir -p "$home/go/mod" "$home/go/build" "$home/pieces"
 say() { printf 'toolchain: %s\n' "$*"; }
 die() { printf 'toolchain: error: %s\n' "$*" >&2; exit 1; }
 
-# ../shared/upstream beside the clone (or beside any parent of it, for worktrees and CI clones).
+# ../shared/upstream beside the clone (or beside any parent of it, for worktrees and CI clones), else
+# the folder the last toolchain on this machine was built from (its manifest records it).
 find_upstream() {
   if [ -n "${WGKIT_UPSTREAM:-}" ]; then printf '%s\n' "$WGKIT_UPSTREAM"; return; fi
   local d="$repo"
@@ -67,6 +69,10 @@ find_upstream() {
     d="$(dirname "$d")"
     [ -f "$d/shared/upstream/SHA256SUMS" ] && { printf '%s\n' "$d/shared/upstream"; return; }
   done
+  # A clone elsewhere on a machine that built the toolchain before: the sources that build used.
+  local recorded
+  recorded="$(node -e 'try{process.stdout.write(require(process.argv[1]).upstream||"")}catch{}' "$home/current/manifest.json" 2>/dev/null || true)"
+  if [ -n "$recorded" ] && [ -f "$recorded/SHA256SUMS" ]; then printf '%s\n' "$recorded"; return; fi
   printf '%s\n' "$(dirname "$repo")/shared/upstream"
 }
 upstream="$(find_upstream)"
@@ -216,12 +222,22 @@ for entry in "${PIECES[@]}"; do
     continue
   fi
   rm -rf "$pdir"
-  mkdir -p "$pdir/work"
   say "building $name $version …"
   start=$(date +%s)
-  if ! "build_$name" "$pdir/work" "$pdir/out.tmp"; then
+  # A module download the network dropped (the proxy unreachable for a moment) is tried again, twice;
+  # any other failure stops at once with Go's own error.
+  for attempt in 1 2 3; do
+    rm -rf "$pdir/work"; mkdir -p "$pdir/work"
+    if "build_$name" "$pdir/work" "$pdir/out.tmp" 2> >(tee "$pdir/build.err" >&2); then break; fi
+    sleep 1  # let tee finish writing
+    if [ "$attempt" -lt 3 ] && grep -qE 'dial tcp|connection reset|TLS handshake timeout|i/o timeout|no route to host|unexpected EOF|50[234] ' "$pdir/build.err"; then
+      say "$name: the Go module proxy did not answer (attempt $attempt of 3); trying again in $((attempt * 15)) s"
+      sleep $((attempt * 15))
+      continue
+    fi
     die "$name $version did not build (Go's error above); nothing of it is used"
-  fi
+  done
+  rm -f "$pdir/build.err"
   mv "$pdir/out.tmp" "$pdir/out"
   chmod -R u+w "$pdir/work" 2>/dev/null || true; rm -rf "$pdir/work"
   secs=$(( $(date +%s) - start ))

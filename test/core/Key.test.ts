@@ -1,6 +1,8 @@
 import { strict as assert } from "assert";
+import * as fc from "fast-check";
+import * as nacl from "tweetnacl";
 import {
-  generateKeyPair, generatePresharedKey, isValidKey, privateKeyFromSeed, publicKeyOf, presharedKeyFromSeed, WgKitError,
+  generateKeyPair, generatePresharedKey, isValidKey, privateKeyFromSeed, publicKeyOf, presharedKeyFromSeed, WgKitError, x25519BaseNative,
 } from "@wgkit/core";
 import { wg } from "../support/wgTools";
 
@@ -21,6 +23,18 @@ describe("Key (oracle: wg genkey / wg pubkey)", () => {
       assert.equal(b[0] & 7, 0, "low 3 bits cleared");
       assert.equal(b[31] & 0xc0, 0x40, "top bit cleared, bit 254 set");
     }
+  });
+
+  it("property: the native X25519 (Node's crypto) gives tweetnacl's scalarMult.base for any 32 bytes, clamped or not", () => {
+    const check = (bytes: Uint8Array) => {
+      const native = x25519BaseNative(bytes);
+      assert.ok(native !== undefined, "this Node imports X25519 keys natively");
+      assert.deepEqual(Buffer.from(native), Buffer.from(nacl.scalarMult.base(bytes)));
+      assert.equal(publicKeyOf(Buffer.from(bytes).toString("base64")), Buffer.from(nacl.scalarMult.base(bytes)).toString("base64"));
+    };
+    for (const fill of [0, 1, 0x7f, 0x80, 0xff]) check(new Uint8Array(32).fill(fill));
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), check), { numRuns: 400 });
+    fc.assert(fc.property(fc.uint8Array({ minLength: 32, maxLength: 32 }), (b) => check(Buffer.from(privateKeyFromSeed(b), "base64"))), { numRuns: 200 });
   });
 
   it("privateKeyFromSeed clamps 32 bytes exactly as wg does", () => {

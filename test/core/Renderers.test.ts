@@ -1,8 +1,10 @@
 import { strict as assert } from "assert";
+import * as fc from "fast-check";
 import { PNG } from "pngjs";
+import * as QRCode from "qrcode";
 import jsQR from "jsqr";
 import {
-  generateKeyPair, generatePresharedKey, parseWgQuick, peerConf, qrPngBase64, qrTerminal, renderNixOS, renderWgQuick, serverConf,
+  generateKeyPair, generatePresharedKey, parseWgQuick, peerConf, qrPng, qrPngBase64, qrTerminal, renderNixOS, renderWgQuick, serverConf,
 } from "@wgkit/core";
 import { wgQuickStrip } from "../support/wgTools";
 
@@ -64,5 +66,40 @@ describe("Renderers", () => {
     assert.deepEqual(parseWgQuick(decoded.data), parseWgQuick(text));
     const term = await qrTerminal(text);
     assert.ok(term.split("\n").length > 20);
+  });
+
+  /** The QR PNG as wgkit rendered it before (8-bit grayscale through pngjs): the oracle for the pixels. */
+  function qrPngBefore(text: string): Buffer {
+    const q = QRCode.create([{ data: Buffer.from(text, "utf8"), mode: "byte" }], { errorCorrectionLevel: "M", maskPattern: 0 });
+    const { size, data } = q.modules;
+    const w = (size + 8) * 4;
+    const img = new PNG({ width: w, height: w, colorType: 0, inputColorType: 0, inputHasAlpha: false });
+    img.data = Buffer.alloc(w * w, 255);
+    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
+      if (data[y * size + x] !== 1) continue;
+      for (let dy = 0; dy < 4; dy++) img.data.fill(0, ((y + 4) * 4 + dy) * w + (x + 4) * 4, ((y + 4) * 4 + dy) * w + (x + 4) * 4 + 4);
+    }
+    return PNG.sync.write(img, { colorType: 0, inputColorType: 0, inputHasAlpha: false, filterType: 0, deflateLevel: 1 });
+  }
+
+  it("property: the QR PNG has exactly the pixels of the pngjs rendering wgkit used before, in a fraction of the bytes", () => {
+    // Texts of every length up to the largest symbol (2,331 bytes at error correction M), so every
+    // symbol size — and so every row width, whole bytes or not — occurs.
+    const text = fc.integer({ min: 1, max: 2331 }).chain((n) => fc.string({ minLength: n, maxLength: n, unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+/= \n[].:,") }));
+    fc.assert(fc.property(text, (t) => {
+      const now = qrPng(t), before = qrPngBefore(t);
+      const a = PNG.sync.read(now), b = PNG.sync.read(before); // pngjs checks every chunk's CRC
+      assert.equal(a.width, b.width);
+      assert.equal(a.height, b.height);
+      assert.ok(a.data.equals(b.data), "the same RGBA pixels");
+      assert.ok(now.length * 2 < before.length, `${now.length} bytes now, ${before.length} before`);
+    }), { numRuns: 40 });
+  });
+
+  it("a QR PNG of the largest symbol decodes (jsQR) to exactly its text", () => {
+    const text = renderWgQuick({ ...model, peers: [{ ...model.peers[0], allowedIps: Array.from({ length: 120 }, (_, i) => `10.${i}.0.0/16`) }] });
+    assert.ok(text.length > 1800 && text.length <= 2331, `${text.length} bytes`);
+    const png = PNG.sync.read(qrPng(text));
+    assert.equal(jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data, text);
   });
 });

@@ -69,6 +69,30 @@ describe("WireGuardServer (SDK mocks)", () => {
     assert.ok(!JSON.stringify(install.inputs.environment).includes("PrivateKey"));
   });
 
+  it("a peer's own settings given as outputs shape its conf (a secret one makes its NixOS snippet secret); plain peers' snippets stay plain", async () => {
+    const m = new RecordingMocks();
+    const { s } = await runServer(m, {
+      plain: { dns: ["192.168.1.1"], persistentKeepalive: 15 },
+      late: { dns: pulumi.secret(["9.9.9.9"]), allowedIps: pulumi.output(["10.0.0.0/8"]), mtu: pulumi.output(1400) },
+      nothing: { allowedIps: pulumi.output(undefined) as unknown as string[], persistentKeepalive: pulumi.output(undefined) as unknown as number },
+    }, { persistentKeepalive: 25, allowedIps: ["10.13.13.0/24"] });
+    const conf = async (n: string) => parseWgQuick(await value(s.peers[n].config));
+    const plain = await conf("plain"), late = await conf("late"), nothing = await conf("nothing");
+    assert.deepEqual(plain.interface.dns, ["192.168.1.1"]);
+    assert.equal(plain.peers[0].persistentKeepalive, 15);
+    assert.deepEqual(plain.peers[0].allowedIps, ["10.13.13.0/24"], "the server's allowedIps (through the hub)");
+    assert.deepEqual(late.interface.dns, ["9.9.9.9"]);
+    assert.deepEqual(late.peers[0].allowedIps, ["10.0.0.0/8"]);
+    assert.equal(late.interface.mtu, 1400);
+    assert.equal(late.peers[0].persistentKeepalive, 25, "the server's default");
+    assert.deepEqual(nothing.peers[0].allowedIps, ["0.0.0.0/0", "::/0"], "an own allowedIps that resolves to nothing: wg-quick's full tunnel, as before");
+    assert.equal(nothing.peers[0].persistentKeepalive, 25, "an own keepalive that resolves to nothing: the server's");
+    assert.equal(await pulumi.isSecret(s.peers.late.nixos), true, "from a secret DNS");
+    assert.ok((await value(s.peers.late.nixos)).includes(`dns = [ "9.9.9.9" ];`));
+    assert.equal(await pulumi.isSecret(s.peers.plain.nixos), false);
+    assert.equal(await pulumi.isSecret(s.peers.nothing.nixos), false);
+  });
+
   it("keeps keys across runs given the first run's state, and rotates only on request", async () => {
     const m1 = new RecordingMocks();
     const r1 = await runServer(m1, { a: {}, b: {} });
@@ -102,11 +126,17 @@ describe("WireGuardServer (SDK mocks)", () => {
     const m = new RecordingMocks();
     await runServer(m, { a: {} });
     const types = new Set(m.registrations.map((r) => r.type));
-    for (const t of ["wgkit:index:WireGuardServer", "random:index/randomBytes:RandomBytes", CONTAINER, "command:local:Command"]) assert.ok(types.has(t), t);
+    for (const t of ["wgkit:index:WireGuardServer", "random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes", CONTAINER, "command:local:Command"]) assert.ok(types.has(t), t);
     assert.ok(!types.has("wgkit:index:Peer"), "no Peer component per server peer");
     const perPeer = m.registrations.filter((r) => r.name.startsWith("wg/a/") || r.name === "wg-a");
     assert.deepEqual(perPeer.map((r) => r.name).sort(), ["wg/a/address-10.13.13.0_24", "wg/a/keys"]);
-    for (const r of perPeer) assert.match(r.urn, /::wgkit:index:WireGuardServer\$random:index\/randomBytes:RandomBytes::/);
+    // The key seed is a RandomPassword (its id is not its value); the address memory a 1-byte RandomBytes.
+    const byName = Object.fromEntries(perPeer.map((r) => [r.name, r]));
+    assert.match(byName["wg/a/keys"].urn, /::wgkit:index:WireGuardServer\$random:index\/randomPassword:RandomPassword::wg\/a\/keys$/);
+    assert.deepEqual({ length: byName["wg/a/keys"].inputs.length, special: byName["wg/a/keys"].inputs.special }, { length: 64, special: false });
+    assert.match(byName["wg/a/address-10.13.13.0_24"].urn, /::wgkit:index:WireGuardServer\$random:index\/randomBytes:RandomBytes::/);
+    assert.equal(byName["wg/a/address-10.13.13.0_24"].inputs.length, 1);
+    assert.ok(!m.registrations.some((r) => r.type === "random:index/randomBytes:RandomBytes" && r.inputs.length > 1), "no RandomBytes holds key material");
   });
 
   it("propagates a Docker provider for a remote host to the container", async () => {

@@ -8,24 +8,11 @@
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { findToolchain, PIECES } from "../../cli/Toolchain";
+import { runOwnProcess, skipWithoutToolchain } from "./ownProcess";
 
-function runSmoke(kind: "resources" | "missing-plugin"): Record<string, any> {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "wgkit-smoke-"));
-  try {
-    const env = { ...process.env };
-    // The toolchain must be offline and self-contained by itself: drop what a developer may have set.
-    for (const k of ["PULUMI_SKIP_UPDATE_CHECK", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION", "PULUMI_HOME", "PULUMI_BACKEND_URL"]) delete env[k];
-    const r = spawnSync(process.execPath, [path.join(__dirname, "smokeProgram.js"), scratch, kind],
-      { encoding: "utf8", env, timeout: 280_000 });
-    assert.equal(r.status, 0, `smoke program failed:\n${r.stderr}`);
-    return JSON.parse(r.stdout.trim().split("\n").pop()!);
-  } finally {
-    fs.rmSync(scratch, { recursive: true, force: true });
-  }
-}
+const runSmoke = (kind: "resources" | "missing-plugin") => runOwnProcess("smokeProgram.js", kind);
 
 /** Every package.json of an npm package named `name` anywhere under node_modules trees of the repo. */
 function installedCopies(name: string): string[] {
@@ -48,13 +35,7 @@ function installedCopies(name: string): string[] {
 describe("The real Pulumi toolchain (npm run toolchain)", function () {
   this.timeout(300_000);
   const found = findToolchain();
-
-  before(function () {
-    if ("missing" in found) {
-      console.log(`      SKIPPED: ${found.missing}`);
-      this.skip();
-    }
-  });
+  before(skipWithoutToolchain);
 
   it("has every piece, and the CLI reports the version it was built as, equal to the npm SDK's", () => {
     if ("missing" in found) return;

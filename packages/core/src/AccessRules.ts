@@ -209,9 +209,20 @@ export function targetCoverage(to: AccessRef, cidr: string, owner: HubPeer): Cov
  * when it covers the whole target for every protocol and port. Without access everything may.
  */
 export function mayReach(access: Access | undefined, from: HubPeer, cidr: string, owner: HubPeer): boolean {
+  return mayReachFrom(access, sourceMatches(access, from), cidr, owner);
+}
+
+/** Which rules name `peer` as their source (by rule index): all a source contributes to `mayReach`. */
+export function sourceMatches(access: Access | undefined, peer: HubPeer): boolean[] {
+  return (access?.rules ?? []).map((r) => refIncludesPeer(r.from, peer));
+}
+
+/** `mayReach` for a source given by the rules that name it (`sourceMatches`): peers alike as sources share the answer. */
+export function mayReachFrom(access: Access | undefined, fromMatches: readonly boolean[], cidr: string, owner: HubPeer): boolean {
   if (access === undefined) return true;
-  for (const r of access.rules) {
-    if (!refIncludesPeer(r.from, from)) continue;
+  for (let i = 0; i < access.rules.length; i++) {
+    const r = access.rules[i];
+    if (!fromMatches[i]) continue;
     const cov = targetCoverage(r.to, cidr, owner);
     if (cov === "none") continue;
     if (r.action === AccessAction.Allow) return true;

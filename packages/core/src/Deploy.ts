@@ -275,7 +275,7 @@ ${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > 
 # default route after a failed start), retries 15 times with growing sleeps — minutes. A deploy
 # asks twice, then says so; the image's own start-up (a reboot) keeps wg's default.
 apply() {
-  docker exec -e WG_ENDPOINT_RESOLUTION_RETRIES=2 "$c" sh -c '
+  docker exec "$c" sh -c 'export WG_ENDPOINT_RESOLUTION_RETRIES=2
   if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
     wg-quick strip ${iface} > /run/${iface}.wgkit-strip && wg syncconf ${iface} /run/${iface}.wgkit-strip; rc=$?; rm -f /run/${iface}.wgkit-strip
     [ $rc -eq 0 ] || { echo "wg syncconf failed"; exit $rc; }

@@ -9,7 +9,7 @@ import { Access, AccessSpec, compileAccess, HubPeer, parseAccess } from "./Acces
 import { renderFirewall } from "./Firewall";
 import { DEFAULT_DOMAIN, hostsFile, peerDnsName } from "./PeerNames";
 import { FULL_TUNNEL } from "./PeerConf";
-import { derivedAllowedIps, spokeRoutes } from "./SpokeRoutes";
+import { outside, SpokeRouting } from "./SpokeRoutes";
 import { parseAllowedIps, parseSubnetList } from "./AllowedIPs";
 import { checkGroups } from "./AccessRules";
 
@@ -55,11 +55,14 @@ export function buildHub(spec: HubSpec, plan: AddressPlan, iface = "wg0"): Hub {
   const base = spec.allowedIps === undefined ? FULL_TUNNEL : parseAllowedIps(spec.allowedIps, "allowedIps");
   const tunnel = [plan.subnet, ...(plan.subnet6 ? [plan.subnet6] : [])];
   const domain = spec.domain ?? DEFAULT_DOMAIN;
+  // Every peer's related LANs from one pass each (SpokeRoutes.ts): for confs, only LANs the base misses.
+  const toConf = new SpokeRouting(access, all, outside(base));
+  const toLanRouter = new SpokeRouting(access, all);
   const hub: Hub = {
     access,
     hosts: hostsFile(domain, enabled.map((p) => ({ name: p.name, ...plan.peers[p.name] }))),
-    allowedIps: Object.fromEntries(declared.map(([n, p]) => [n, p.allowedIps !== undefined ? p.allowedIps : derivedAllowedIps(base, access, all, n)])),
-    routes: Object.fromEntries(declared.map(([n]) => [n, spokeRoutes(access, all, n, tunnel)])),
+    allowedIps: Object.fromEntries(declared.map(([n, p]) => [n, p.allowedIps !== undefined ? p.allowedIps : [...base, ...toConf.relatedLans(n)]])),
+    routes: Object.fromEntries(declared.map(([n]) => [n, toLanRouter.spokeRoutes(n, tunnel)])),
     dnsNames: Object.fromEntries(declared.map(([n]) => [n, peerDnsName(n, domain)])),
   };
   if (access !== undefined) {

@@ -1,3 +1,4 @@
+import * as crypto from "crypto";
 import * as nacl from "tweetnacl";
 import { check } from "./WgKitError";
 
@@ -36,7 +37,7 @@ export function checkKey(key: unknown, field: string): asserts key is string {
 }
 
 /**
- * Turns 32 bytes (e.g. Pulumi RandomBytes, persisted in state) into a private
+ * Turns 32 bytes (e.g. the first half of a key seed's material, SeedMaterial.ts) into a private
  * key, clamping as curve25519 and `wg genkey` do. Accepts bytes or base64.
  */
 export function privateKeyFromSeed(seed: Uint8Array | string): string {
@@ -47,9 +48,30 @@ export function privateKeyFromSeed(seed: Uint8Array | string): string {
   return toB64(bytes);
 }
 
+/** Node reads an X25519 JWK's private scalar from `d`; `x` must be a string, and a private import does not use it. */
+const JWK_X_UNUSED = "A".repeat(43);
+
+/**
+ * X25519 of a private key and the base point by Node's crypto (OpenSSL): the same function as
+ * tweetnacl's `scalarMult.base` (RFC 7748, the scalar clamped inside), about 15× faster, which is
+ * what a key per peer costs on every run. Undefined where this Node cannot import the key so
+ * (publicKeyOf then uses tweetnacl).
+ */
+export function x25519BaseNative(privateKey: Uint8Array): Uint8Array | undefined {
+  try {
+    const key = crypto.createPrivateKey({ key: { kty: "OKP", crv: "X25519", d: Buffer.from(privateKey).toString("base64url"), x: JWK_X_UNUSED }, format: "jwk" });
+    const x = crypto.createPublicKey(key).export({ format: "jwk" }).x;
+    const pub = x === undefined ? undefined : Buffer.from(x, "base64url");
+    return pub?.length === KEY_BYTES ? new Uint8Array(pub) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The public key of a base64 private key (what `wg pubkey` prints). */
 export function publicKeyOf(privateKey: string, field = "privateKey"): string {
-  return toB64(nacl.scalarMult.base(fromB64(privateKey, field)));
+  const priv = fromB64(privateKey, field);
+  return toB64(x25519BaseNative(priv) ?? nacl.scalarMult.base(priv));
 }
 
 /** A fresh key pair from tweetnacl's CSPRNG. */

@@ -1,5 +1,5 @@
 import * as QRCode from "qrcode";
-import { PNG } from "pngjs";
+import { bilevelPng } from "./BilevelPng";
 
 const MARGIN = 4; // quiet zone in modules, as the QR standard asks
 const SCALE = 4; // pixels per module: 276 px for a typical peer conf
@@ -9,29 +9,36 @@ const SCALE = 4; // pixels per module: 276 px for a typical peer conf
  * skips qrcode's segment optimisation and mask search — 10× faster, and every
  * WireGuard app still scans it.
  */
-function symbol(text: string): { size: number; dark: (x: number, y: number) => boolean } {
+function symbol(text: string): { size: number; data: Uint8Array } {
   const q = QRCode.create([{ data: Buffer.from(text, "utf8"), mode: "byte" }], { errorCorrectionLevel: "M", maskPattern: 0 });
-  const { size, data } = q.modules;
-  return { size, dark: (x, y) => data[y * size + x] === 1 };
+  return q.modules; // size × size, row by row: 1 = dark
 }
 
-/** A conf as a QR code PNG (8-bit grayscale), as mobile WireGuard apps scan it. */
+/**
+ * A conf as a QR code PNG, as mobile WireGuard apps scan it: black modules on white, 4 pixels a
+ * module, a 4-module quiet zone, as a 1-bit grayscale PNG (BilevelPng.ts). Each module row is
+ * packed once; its 3 repeats are PNG "Up" rows (all zeros), and the whole image compresses by
+ * matching runs, the row above and the module row above. (Before, the same pixels went through
+ * pngjs and zlib as an 8-bit image: about 8 KB a code instead of 2 KB, and several times the time.)
+ */
 export function qrPng(text: string): Buffer {
-  const { size, dark } = symbol(text);
+  const { size, data } = symbol(text);
   const w = (size + 2 * MARGIN) * SCALE;
-  const img = new PNG({ width: w, height: w, colorType: 0, inputColorType: 0, inputHasAlpha: false });
-  img.data = Buffer.alloc(w * w, 255);
-  for (let y = 0; y < size; y++) {
-    for (let x = 0; x < size; x++) {
-      if (!dark(x, y)) continue;
-      for (let dy = 0; dy < SCALE; dy++) {
-        const at = ((y + MARGIN) * SCALE + dy) * w + (x + MARGIN) * SCALE;
-        img.data.fill(0, at, at + SCALE);
+  const stride = 1 + Math.ceil(w / 8); // filter byte + packed pixels
+  const raw = new Uint8Array(stride * w); // zeros: Up rows (and filter bytes) need nothing more
+  for (let py = 0; py < w; py += SCALE) {
+    const row = py * stride;
+    const y = py / SCALE - MARGIN;
+    raw.fill(0xff, row + 1, row + stride); // white (1); filter byte 0 = None
+    if (y >= 0 && y < size) {
+      for (let x = 0; x < size; x++) {
+        if (data[y * size + x] !== 1) continue;
+        for (let px = (x + MARGIN) * SCALE, end = px + SCALE; px < end; px++) raw[row + 1 + (px >> 3)] &= ~(0x80 >> (px & 7));
       }
     }
+    for (let r = 1; r < SCALE; r++) raw[row + r * stride] = 2; // Up: the same pixels as the row above
   }
-  // No row filter and fast deflate: a two-tone image compresses well anyway (a few hundred bytes more).
-  return PNG.sync.write(img, { colorType: 0, inputColorType: 0, inputHasAlpha: false, filterType: 0, deflateLevel: 1 });
+  return bilevelPng(w, w, raw, [1, stride, SCALE * stride]);
 }
 
 /** The PNG as base64 (what the `qrCode` outputs hold). */

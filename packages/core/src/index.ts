@@ -5,6 +5,7 @@
 export * from "./WgKitError";
 export * from "./Key";
 export * from "./PresharedKey";
+export * from "./SeedMaterial";
 export * from "./Validation";
 export * from "./Endpoint";
 export * from "./AllowedIPs";
@@ -14,6 +15,7 @@ export * from "./WgQuick";
 export * from "./ServerConf";
 export * from "./PeerConf";
 export * from "./NixOS";
+export * from "./BilevelPng";
 export * from "./QrCode";
 export * from "./HostPath";
 export * from "./ContainerSpec";

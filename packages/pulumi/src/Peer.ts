@@ -69,22 +69,25 @@ export class Peer extends pulumi.ComponentResource {
 
     const deviceHeld = args.publicKey !== undefined;
     const keys = keySeed(`${name}-keys`, args.rotation, { parent: this });
+    const publicKey = deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey;
     const out = serverPeerOutputs({
       owner: this,
       field: "config",
-      serverPublicKey: pulumi.output(args.serverPublicKey),
-      endpoint: pulumi.output(args.endpoint),
-      addresses: pulumi.all([args.address, args.address6]).apply(([address, address6]) => ({ address, address6 })),
-      dns: pulumi.output(args.dns ?? []),
-      allowedIps: args.allowedIps,
-      persistentKeepalive: args.persistentKeepalive,
-      mtu: args.mtu,
-      listenPort: args.listenPort,
-      interfaceName: args.interfaceName,
-      publicKey: deviceHeld ? pulumi.output(args.publicKey!) : keys.publicKey,
-      privateKey: deviceHeld ? pulumi.output(undefined) : keys.privateKey,
-      presharedKey: keys.presharedKey,
+      shape: (s) => s,
+      source: pulumi.output({
+        serverPublicKey: args.serverPublicKey, endpoint: args.endpoint, address: args.address, address6: args.address6, dns: args.dns ?? [],
+        allowedIps: args.allowedIps, persistentKeepalive: args.persistentKeepalive, mtu: args.mtu, listenPort: args.listenPort, interfaceName: args.interfaceName,
+      }),
+      address: pulumi.output(args.address),
+      address6: pulumi.output(args.address6),
+      keys: {
+        publicKey,
+        privateKey: deviceHeld ? pulumi.output(undefined) : keys.privateKey,
+        presharedKey: keys.presharedKey,
+        material: deviceHeld ? pulumi.secret(pulumi.all([publicKey, keys.presharedKey]).apply(([pub, psk]) => ({ publicKey: pub, presharedKey: psk }))) : keys.material,
+      },
       hasPresharedKey: true,
+      hasPrivateKey: !deviceHeld,
       checked: namingResolved(PEER_TYPE, name),
     });
     this.presharedKey = keys.presharedKey;

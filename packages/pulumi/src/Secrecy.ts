@@ -24,3 +24,15 @@ export function publicUnlessInputsSecret<T>(value: pulumi.Output<T>, dependsOn: 
 export function publicKeyOutput(privateKeyDerived: pulumi.Output<string>): pulumi.Output<string> {
   return pulumi.unsecret(privateKeyDerived);
 }
+
+/** A known secret with no resources: its applies are secret (Outputs hold no per-run state). */
+let secretTrue: pulumi.Output<boolean> | undefined;
+
+/**
+ * `f()` as a secret output, for use inside an `apply` (whose output is then secret too): the
+ * same as `pulumi.secret(f())`, as one output instead of two and without copying the value.
+ */
+export function asSecret<T>(f: () => T): pulumi.Output<T> {
+  secretTrue ??= pulumi.secret(true);
+  return secretTrue.apply(() => f());
+}

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
-import { buildPeer, PeerAddresses, renderNixOS, renderWgQuick, tryQrPngBase64 } from "@wgkit/core";
+import { buildPeer, PeerSpec, renderNixOS, renderWgQuick, tryQrPngBase64 } from "@wgkit/core";
+import { KeyMaterial } from "./KeySeed";
 
 /** What a WireGuardServer publishes for one of its peers (plain objects: no component per peer). */
 export interface ServerPeerOutputs {
@@ -11,7 +12,7 @@ export interface ServerPeerOutputs {
   publicKey: pulumi.Output<string>;
   /** The device's wg-quick conf (secret). */
   config: pulumi.Output<string>;
-  /** The conf as a QR code PNG, base64 (secret); undefined for device-held keys. */
+  /** The conf as a QR code PNG (1-bit grayscale), base64 (secret); undefined for device-held keys. */
   qrCode: pulumi.Output<string | undefined>;
   /** NixOS module snippet (keys referenced by file, never inlined). */
   nixos: pulumi.Output<string>;
@@ -29,26 +30,37 @@ export interface ServerPeerOutputs {
   dnsName: pulumi.Output<string | undefined>;
 }
 
-export interface ServerPeerOutputsInput {
+/** Everything a device's conf and NixOS snippet say besides its keys (`interfaceName`: the snippet's, default wg0). */
+export type PeerShape = Omit<PeerSpec, "publicKey" | "rotation">;
+
+/** A peer's keys: each as an output, and the three together (secret) for its conf. */
+export interface PeerKeys {
+  publicKey: pulumi.Output<string>;
+  /** Undefined for device-held keys. */
+  privateKey: pulumi.Output<string | undefined>;
+  /** Undefined when imported keys come without one. */
+  presharedKey: pulumi.Output<string | undefined>;
+  /** Always secret (the conf, which holds a key, inherits its secrecy from it). */
+  material: pulumi.Output<KeyMaterial>;
+}
+
+export interface ServerPeerOutputsInput<S> {
   /** The component the outputs belong to (warnings are logged against it). */
   owner: pulumi.Resource;
   field: string;
-  serverPublicKey: pulumi.Output<string>;
-  endpoint: pulumi.Output<string>;
-  addresses: pulumi.Output<PeerAddresses>;
-  dns: pulumi.Output<string[]>;
-  allowedIps?: pulumi.Input<pulumi.Input<string>[]>;
-  persistentKeepalive?: pulumi.Input<number>;
-  mtu?: pulumi.Input<number>;
-  /** The device's ListenPort (standalone Peer). */
-  listenPort?: pulumi.Input<number>;
-  /** Interface name in the NixOS snippet (default wg0). */
-  interfaceName?: pulumi.Input<string>;
-  publicKey: pulumi.Output<string>;
-  privateKey: pulumi.Output<string | undefined>;
-  presharedKey: pulumi.Output<string | undefined>;
+  /**
+   * What the conf's shape is computed from, and how: an output shared by all of a server's peers
+   * (joined once, not per peer) and this peer's view of it.
+   */
+  source: pulumi.Output<S>;
+  shape: (source: S) => PeerShape;
+  address: pulumi.Output<string>;
+  address6: pulumi.Output<string | undefined>;
+  keys: PeerKeys;
   /** Whether the peer has a preshared key (known from the args, so the NixOS snippet needs no key). */
   hasPresharedKey: boolean;
+  /** False for a device-held key: the conf is not complete, so there is no QR code. */
+  hasPrivateKey: boolean;
   /** Server peers: spoke routes and DNS name (a standalone Peer has none). */
   routes?: pulumi.Output<string[]>;
   dnsName?: pulumi.Output<string | undefined>;
@@ -60,33 +72,39 @@ export interface ServerPeerOutputsInput {
 const NO_KEY = "A".repeat(43) + "=";
 
 /**
- * The per-peer outputs of a server: one conf model per peer, then the conf (secret), its QR code
- * (secret) and the NixOS snippet. The snippet is rendered from the conf's shape without any key
- * material, so it carries secrecy only from the user's own inputs.
+ * The per-peer outputs of a server (or a standalone Peer): the conf (secret), its QR code (secret)
+ * and the NixOS snippet. The snippet is rendered from the conf's shape without any key material,
+ * so it carries secrecy only from the user's own inputs.
+ *
+ * Cost: every output is one `apply` on the shared source or the peer's keys (the conf: one on
+ * each, joined by returning one from the other), never a `pulumi.all` per peer — each join of N outputs makes
+ * 2N more outputs and captures a stack trace, which at thousands of peers was most of a
+ * program's evaluation.
  */
-export function serverPeerOutputs(i: ServerPeerOutputsInput): ServerPeerOutputs {
-  const shape = pulumi.all([i.serverPublicKey, i.endpoint, i.addresses, i.dns, i.allowedIps, i.persistentKeepalive, i.mtu, i.listenPort])
-    .apply(([serverPublicKey, endpoint, a, dns, allowedIps, persistentKeepalive, mtu, listenPort]) => ({
-      serverPublicKey, endpoint, address: a.address, address6: a.address6, dns, allowedIps: allowedIps as string[] | undefined, persistentKeepalive, mtu, listenPort,
-    }));
-  const config = pulumi.secret(pulumi.all([shape, i.privateKey, i.presharedKey, i.publicKey])
-    .apply(([s, priv, psk, pub]) => i.checked(() => renderWgQuick(buildPeer(s, priv, psk), priv === undefined ? undefined : pub))));
+export function serverPeerOutputs<S>(i: ServerPeerOutputsInput<S>): ServerPeerOutputs {
+  const shape = (x: S) => i.checked(() => i.shape(x));
+  // Secret as the key material is (a secret() wrapper of an output costs three outputs more).
+  const config = i.keys.material.apply((k) => i.source.apply((x) => i.checked(() =>
+    renderWgQuick(buildPeer(shape(x), k.privateKey, k.presharedKey), k.privateKey === undefined ? undefined : k.publicKey))));
   // No private key in the model (the snippet names a key file); a stand-in for the preshared key's presence.
-  const nixos = pulumi.all([shape, i.interfaceName]).apply(([s, interfaceName]) => i.checked(() => renderNixOS(buildPeer(s, undefined, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName }).text));
+  const nixos = i.source.apply((x) => i.checked(() => {
+    const s = shape(x);
+    return renderNixOS(buildPeer(s, undefined, i.hasPresharedKey ? NO_KEY : undefined), { interfaceName: s.interfaceName }).text;
+  }));
   return {
-    address: i.addresses.apply((a) => a.address),
-    address6: i.addresses.apply((a) => a.address6),
-    publicKey: i.publicKey,
+    address: i.address,
+    address6: i.address6,
+    publicKey: i.keys.publicKey,
     config,
-    qrCode: pulumi.all([config, i.privateKey]).apply(([c, priv]) => {
-      if (priv === undefined) return undefined; // device-held key: the conf is not complete
+    qrCode: config.apply((c) => {
+      if (!i.hasPrivateKey) return undefined; // device-held key: the conf is not complete
       const qr = tryQrPngBase64(c);
       if (qr.base64 === undefined) pulumi.log.warn(`${i.field}: ${qr.reason}; use the conf file`, i.owner);
       return qr.base64;
     }),
     nixos,
-    privateKey: i.privateKey,
-    presharedKey: i.presharedKey,
+    privateKey: i.keys.privateKey,
+    presharedKey: i.keys.presharedKey,
     routes: i.routes ?? pulumi.output([]),
     dnsName: i.dnsName ?? pulumi.output(undefined),
   };

@@ -66,7 +66,12 @@ export function wireGuardContainer(name: string, args: WireGuardContainerArgs, o
     healthcheck: spec.healthcheck,
     networksAdvanced: args.networks?.map((n) => ({ name: n })),
     labels: Object.entries({ "wgkit.component": name, ...args.labels }).map(([label, value]) => ({ label, value })),
-  }, { ...opts, dependsOn: [seed] });
+    // The docker provider "updates" a changed health check in its state only (Docker cannot change
+    // a container's health check; the provider's update applies restart and resources alone), so
+    // the container would keep running the old one — e.g. for the old interface name — and
+    // `pulumi refresh` would find the difference. A changed health check replaces the container,
+    // deleted first: its name is fixed.
+  }, { ...opts, dependsOn: [seed], replaceOnChanges: ["healthcheck"], deleteBeforeReplace: true });
   return { image, volume, container, userspaceImage, seed };
 }
 

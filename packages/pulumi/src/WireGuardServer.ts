@@ -2,18 +2,18 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import * as docker from "@pulumi/docker";
 import {
-  AccessAction, AccessDefault, AccessProtocol, buildHub, buildServerConf, check, HubSpec, checkArgsObject, checkContainerName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
+  AccessAction, AccessDefault, AccessProtocol, AddressPlan, buildHub, buildServerConf, check, Hub, HubSpec, PeerAddresses, checkArgsObject, checkContainerName, checkServerSpec, CONTAINER_PORT, DEFAULT_SUBNET, PeerStatus, peerStatus, publicKeyOf,
   renderWgQuick, resolvePeerDns, serverAddresses, serverEndpoint, ServerSpec, statusCommand, WgKitError,
 } from "@wgkit/core";
 import { keySeed, keysOfSeed } from "./KeySeed";
 import { ContainerArgs, containerArgsOf } from "./ContainerArgs";
-import { checkPlain, checkPlainFields, checkPlainObject, isLate, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
+import { checkPlain, checkPlainFields, checkPlainObject, hasLate, isLate, PLAIN_CONTAINER_FIELDS, splitKnown, topLevel } from "./known";
 import { componentLabel, naming, namingResolved } from "./ComponentError";
 import { engineOf, publishPorts, usesDefaultEngine } from "./PublishedPorts";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
-import { publicKeyOutput } from "./Secrecy";
+import { publicKeyOutput, publicUnlessInputsSecret } from "./Secrecy";
 import { peerState } from "./PeerState";
-import { serverPeerOutputs, ServerPeerOutputs } from "./ServerPeerOutputs";
+import { PeerKeys, PeerShape, serverPeerOutputs, ServerPeerOutputs } from "./ServerPeerOutputs";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
 
@@ -117,17 +117,26 @@ export interface WireGuardServerArgs extends ContainerArgs {
 export const SERVER_TYPE = "wgkit:index:WireGuardServer";
 const IFACE = "wg0";
 
+/** What the confs of all of a server's peers share (joined once per server). */
+interface SharedByPeers {
+  serverPublicKey: string;
+  endpoint: string;
+  plan: AddressPlan;
+  /** The server's `dns` (["auto"] unless given). */
+  dns?: string[];
+  /** The server's tunnel addresses (what "auto" resolves to). */
+  server: PeerAddresses;
+  persistentKeepalive?: number;
+  mtu?: number;
+  /** Only for peers whose AllowedIPs the hub derives. */
+  hub?: Hub;
+}
+
+/** A peer's own settings that shape its conf (each overrides the server's). */
+interface OwnSettings { dns?: string[]; allowedIps?: string[]; persistentKeepalive?: number; mtu?: number }
+
 /** Fields a server peer inherits from the server, in core's spec terms. */
 type ResolvedSpec = ServerSpec & { peers: NonNullable<ServerSpec["peers"]> };
-
-/** A peer's keys as the server and its conf need them. */
-interface PeerKeys {
-  publicKey: pulumi.Output<string>;
-  /** Undefined for device-held keys. */
-  privateKey: pulumi.Output<string | undefined>;
-  /** Undefined when imported keys come without one. */
-  presharedKey: pulumi.Output<string | undefined>;
-}
 
 /**
  * A WireGuard server: the linuxserver.io image in client mode, running a conf wgkit renders.
@@ -201,8 +210,9 @@ export class WireGuardServer extends pulumi.ComponentResource {
     const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
     const state = peerState(this, name, (f) => naming(SERVER_TYPE, name, f), names.map((n) => ({ name: n, rotation: peerArgs[n].rotation })),
       (args.subnet as string | undefined) ?? DEFAULT_SUBNET, // plain: checked above
-      pulumi.all([args.subnet, args.subnet6, pulumi.all(names.map((n) => pulumi.all([peerArgs[n].address, peerArgs[n].address6])))])
-        .apply(([subnet, subnet6, pins]) => ({ subnet: subnet ?? DEFAULT_SUBNET, subnet6, peers: names.map((n, j) => ({ name: n, address: pins[j][0], address6: pins[j][1] })) })));
+      // One output over every pin (an output only where a pin is one), not a join per peer.
+      pulumi.output({ subnet: args.subnet, subnet6: args.subnet6, pins: names.map((n) => [peerArgs[n].address, peerArgs[n].address6]) })
+        .apply(({ subnet, subnet6, pins }) => ({ subnet: subnet ?? DEFAULT_SUBNET, subnet6, peers: names.map((n, j) => ({ name: n, address: pins[j][0], address6: pins[j][1] })) })));
     const plan = state.plan;
     this.address = plan.apply((p) => p.server.address);
     this.address6 = plan.apply((p) => p.server.address6);
@@ -212,22 +222,25 @@ export class WireGuardServer extends pulumi.ComponentResource {
       const p = peerArgs[n];
       if (imported(p)) {
         const privateKey: pulumi.Output<string | undefined> = p.privateKey === undefined ? pulumi.output(undefined) : pulumi.secret(p.privateKey);
-        keys[n] = {
-          privateKey,
-          // A public key is published by design: plain even when derived from an imported secret.
-          publicKey: p.publicKey !== undefined ? pulumi.output(p.publicKey) : publicKeyOutput(privateKey.apply((k: string | undefined) => publicKeyOf(k!, `peers.${n}.privateKey`))),
-          presharedKey: p.presharedKey === undefined ? pulumi.output(undefined) : pulumi.secret(p.presharedKey),
-        };
-      } else {
+        // A public key is published by design: plain even when derived from an imported secret.
+        const publicKey = p.publicKey !== undefined ? pulumi.output(p.publicKey) : publicKeyOutput(privateKey.apply((k: string | undefined) => publicKeyOf(k!, `peers.${n}.privateKey`)));
+        const presharedKey: pulumi.Output<string | undefined> = p.presharedKey === undefined ? pulumi.output(undefined) : pulumi.secret(p.presharedKey);
+        keys[n] = { privateKey, publicKey, presharedKey, material: pulumi.secret(pulumi.all([privateKey, publicKey, presharedKey]).apply(([priv, pub, psk]) => ({ privateKey: priv, publicKey: pub, presharedKey: psk }))) };
+      } else if (p.publicKey !== undefined) {
+        // Device-held key: the seed gives the preshared key only.
         const k = keysOfSeed(state.seeds[n]);
-        keys[n] = { privateKey: p.publicKey !== undefined ? pulumi.output(undefined) : k.privateKey, publicKey: p.publicKey !== undefined ? pulumi.output(p.publicKey) : k.publicKey, presharedKey: k.presharedKey };
+        const publicKey = pulumi.output(p.publicKey);
+        keys[n] = { privateKey: pulumi.output(undefined), publicKey, presharedKey: k.presharedKey, material: pulumi.secret(pulumi.all([publicKey, k.presharedKey]).apply(([pub, psk]) => ({ publicKey: pub, presharedKey: psk }))) };
+      } else {
+        keys[n] = keysOfSeed(state.seeds[n]);
       }
     }
 
-    const material = pulumi.all(names.map((n) => pulumi.all([keys[n].publicKey, keys[n].presharedKey])));
+    // One join of every peer's keys for the server conf (not a join per peer).
+    const material = pulumi.all(names.map((n) => keys[n].material));
     this.config = pulumi.secret(pulumi.all([spec, server.privateKey, plan, material]).apply(([s, priv, pl, mat]) => checked(() =>
       renderWgQuick(buildServerConf(s, priv, pl, Object.fromEntries(names.map((n, j) => [n, {
-        publicKey: mat[j][0], presharedKey: mat[j][1], addresses: pl.peers[n],
+        publicKey: mat[j].publicKey, presharedKey: mat[j].presharedKey, addresses: pl.peers[n],
       }])))))));
 
     // The hub's live parts (firewall, names, derived AllowedIPs, spoke routes): only the install
@@ -240,25 +253,48 @@ export class WireGuardServer extends pulumi.ComponentResource {
     });
     const hub = pulumi.all([hubSpec, plan]).apply(([h, pl]) => checked(() => buildHub(h as unknown as HubSpec, pl, IFACE)));
 
+    // What every peer's conf shares, joined once: the server's key and endpoint, the address plan,
+    // the server's DNS and defaults — and the hub, for peers whose AllowedIPs it derives.
+    const shared = pulumi.all([this.publicKey, this.endpoint, plan, args.dns, args.subnet, args.subnet6, args.persistentKeepalive, args.mtu])
+      .apply(([serverPublicKey, endpoint, pl, dns, subnet, subnet6, persistentKeepalive, mtu]): SharedByPeers => checked(() => ({
+        serverPublicKey, endpoint, plan: pl, dns, server: serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6), persistentKeepalive, mtu,
+      })));
+    const sharedWithHub = pulumi.all([shared, hub]).apply(([sh, h]) => ({ ...sh, hub: h }));
+
     this.peers = {};
     for (const n of names) {
       const p = peerArgs[n];
-      this.peers[n] = serverPeerOutputs({
-        owner: this,
+      const own = { dns: p.dns, allowedIps: p.allowedIps, persistentKeepalive: p.persistentKeepalive, mtu: p.mtu };
+      const base = p.allowedIps === undefined ? sharedWithHub : shared;
+      const shapeOf = (sh: SharedByPeers, o: OwnSettings): PeerShape => ({
+        serverPublicKey: sh.serverPublicKey,
+        endpoint: sh.endpoint,
+        address: sh.plan.peers[n].address,
+        address6: sh.plan.peers[n].address6,
+        dns: resolvePeerDns(o.dns, sh.dns, sh.server),
+        // The hub's only when the peer gives none (an output of its own that resolves to nothing: wg-quick's full tunnel, as before).
+        allowedIps: o.allowedIps ?? sh.hub?.allowedIps[n],
+        persistentKeepalive: o.persistentKeepalive ?? sh.persistentKeepalive,
+        mtu: o.mtu ?? sh.mtu,
+      });
+      const common = {
+        owner: this as pulumi.Resource,
         field: `peers.${n}`,
-        serverPublicKey: this.publicKey,
-        endpoint: this.endpoint,
-        addresses: plan.apply((pl) => pl.peers[n]),
-        dns: pulumi.all([p.dns, args.dns, args.subnet, args.subnet6]).apply(([pd, sd, subnet, subnet6]) => checked(() => resolvePeerDns(pd, sd, serverAddresses(subnet ?? DEFAULT_SUBNET, subnet6)))),
-        allowedIps: p.allowedIps ?? hub.apply((h) => h.allowedIps[n]),
+        address: plan.apply((pl) => pl.peers[n].address),
+        address6: plan.apply((pl) => pl.peers[n].address6),
+        keys: keys[n],
         routes: hub.apply((h) => h.routes[n]),
         dnsName: hub.apply((h) => h.dnsNames[n]),
-        persistentKeepalive: p.persistentKeepalive ?? args.persistentKeepalive,
-        mtu: p.mtu ?? args.mtu,
-        ...keys[n],
         hasPresharedKey: !imported(p) || p.presharedKey !== undefined,
+        hasPrivateKey: p.publicKey === undefined,
         checked,
-      });
+      };
+      // Plain settings (the usual case) need no output of their own: the peer's outputs apply on
+      // the shared part. A peer with outputs among its settings joins them with it (and so keeps
+      // their secrecy).
+      this.peers[n] = hasLate(own)
+        ? serverPeerOutputs({ ...common, source: pulumi.all([base, pulumi.output(own)]), shape: ([sh, o]) => shapeOf(sh, o as OwnSettings) })
+        : serverPeerOutputs({ ...common, source: base, shape: (sh) => shapeOf(sh, own as OwnSettings) });
     }
 
     const c = wireGuardContainer(name, {
@@ -295,8 +331,10 @@ export class WireGuardServer extends pulumi.ComponentResource {
       environment: statusEnv,
       logging: "none",
     }, { parent: this, dependsOn: [this.install] });
-    this.status = pulumi.all([dump.stdout, pulumi.all(names.map((n) => keys[n].publicKey))])
-      .apply(([text, pubs]) => peerStatus(text, Object.fromEntries(names.map((n, j) => [n, pubs[j]]))));
+    // The public keys from the join the server conf already has (one join of N outputs, not two):
+    // public by nature, so the status is plain unless a device-held public key was given as a secret.
+    this.status = publicUnlessInputsSecret(pulumi.all([dump.stdout, material])
+      .apply(([text, mat]) => peerStatus(text, Object.fromEntries(names.map((n, j) => [n, mat[j].publicKey])))), names.map((n) => peerArgs[n].publicKey));
 
     this.registerOutputs({
       status: this.status,

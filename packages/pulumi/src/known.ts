@@ -19,6 +19,14 @@ export function isLate(v: unknown): boolean {
   return pulumi.Output.isInstance(v) || v instanceof Promise || pulumi.isUnknown(v);
 }
 
+/** Whether a value, or anything in its lists and objects, is late (see isLate). */
+export function hasLate(v: unknown): boolean {
+  if (isLate(v)) return true;
+  if (Array.isArray(v)) return v.some(hasLate);
+  if (v !== null && typeof v === "object" && !pulumi.Resource.isInstance(v)) return Object.values(v).some(hasLate);
+  return false;
+}
+
 /**
  * Splits component args into what is already known (plain values) and the dotted paths of values
  * that are not (Outputs, Promises, unknowns). The known part is validated before any resource is
