@@ -258,9 +258,9 @@ async function main(): Promise<number> {
     }
   }
 
+  if (process.env.WGKIT_EXAMPLES_KEEP !== "1") fs.rmSync(checkout, { recursive: true, force: true });
   const failed = runner.results.filter((r) => !r.ok);
   console.log(`examples: ${runner.results.length - failed.length} passed, ${failed.length} failed${failed.length ? ` (${failed.map((r) => r.name).join(", ")})` : ""}; wall time ${secs(Date.now() - wall)}; logs in ${logs}`);
-  if (process.env.WGKIT_EXAMPLES_KEEP !== "1") fs.rmSync(checkout, { recursive: true, force: true });
   return failed.length || wanted.length === 0 ? 1 : 0;
 }
 
