@@ -92,6 +92,8 @@ function scratchCheckout(): string {
   return dir;
 }
 
+const projectNameOf = (dir: string) => /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))![1];
+
 /** A peer output field as the language spells it (Python's SDK gives snake_case keys). */
 function field(o: Record<string, unknown>, camel: string): unknown {
   return o[camel] ?? o[camel.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)];
@@ -163,7 +165,12 @@ describe("wgkit in every Pulumi language: YAML, Python and Go programs deploy th
   });
 
   after(() => {
-    if (scratch) fs.rmSync(scratch, { recursive: true, force: true });
+    if (!scratch) return;
+    for (const l of LANGUAGES) {
+      const dir = path.join(scratch, "examples", l.example);
+      new PulumiProject(dir, "", tc.env).forgetWorkspace(projectNameOf(dir));
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
   });
 
   for (const lang of LANGUAGES) {
@@ -185,7 +192,7 @@ describe("wgkit in every Pulumi language: YAML, Python and Go programs deploy th
         }
       };
       const dir = path.join(scratch, "examples", lang.example);
-      const projectName = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))![1];
+      const projectName = projectNameOf(dir);
       const project = new PulumiProject(dir, path.join(tc.binDir, "pulumi"),
         { ...process.env, ...tc.env, PULUMI_CONFIG_PASSPHRASE: passphrase, ...lang.env(dir) }, log);
 

@@ -138,8 +138,8 @@ export function describe(e: unknown): string {
     for (const f of ["PulumiPlugin.yaml", "tsconfig.json", "index.ts"]) fs.copyFileSync(path.join(PLUGIN_DIR, f), path.join(dir, f));
     const pkg = JSON.parse(fs.readFileSync(path.join(PLUGIN_DIR, "package.json"), "utf8"));
     assert.equal(pkg.name, "wgkit", "the package name is the schema's name");
-    assert.equal(pkg.dependencies["@wgkit/pulumi"], `^${packed.pulumi.filename.match(/(\d+\.\d+\.\d+)\.tgz$/)![1]}`);
-    // What the registry would serve for ^0.1.0, from the tarballs (core too: @wgkit/pulumi needs it).
+    assert.equal(pkg.dependencies["@wgkit/pulumi"], "file:../packages/pulumi", "the checkout's own package (see test/pulumi/PluginDependencies.test.ts)");
+    // The packed tarballs in place of the checkout's folders: what a release of both packages would give.
     pkg.dependencies["@wgkit/pulumi"] = `file:${path.join(tmp, packed.pulumi.filename)}`;
     pkg.dependencies["@wgkit/core"] = `file:${path.join(tmp, packed.core.filename)}`;
     fs.writeFileSync(path.join(dir, "package.json"), JSON.stringify(pkg, null, 2));

@@ -1,7 +1,7 @@
 /**
  * Checks a program's use of a component package against the package's schema: every type token,
  * every input property (recursively, through object types, maps, arrays and enums) and every
- * output property read. Used on the Pulumi YAML and Python examples, which cannot run here.
+ * output property read. Used on the Pulumi YAML and Python examples (the fast check; test/e2e/languages.test.ts runs them for real).
  * Strict by design: a shape the readers do not know fails the check instead of being skipped.
  */
 import { strict as assert } from "assert";
@@ -75,16 +75,15 @@ export function checkUsage(s: PackageSchema, uses: Usage[], key: (k: string) => 
     checked += Object.keys(u.inputs).length;
     for (const path of u.reads) {
       let props = r.properties ?? {};
-      let p: PropertySchema | undefined;
-      for (const [i, seg] of path.entries()) {
-        p = props[key(seg)];
+      for (let i = 0; i < path.length; i++) {
+        const p: PropertySchema | undefined = props[key(path[i])];
         assert.ok(p, `${u.name}: output ${path.slice(0, i + 1).join(".")} not in the schema`);
-        if (i < path.length - 1) {
-          // next segment: a map key (any), then a property of the map's value type
-          const inner = p.additionalProperties?.$ref ?? p.$ref;
-          assert.ok(inner, `${u.name}: cannot read below ${path.slice(0, i + 1).join(".")}`);
-          props = typeOf(s, inner).properties ?? {};
-        }
+        // a map: the next segment is a key (any name), then come properties of the map's value type
+        if (p.additionalProperties && i + 1 < path.length) i++;
+        if (i === path.length - 1) break;
+        const inner = p.additionalProperties?.$ref ?? p.$ref;
+        assert.ok(inner, `${u.name}: cannot read below ${path.slice(0, i + 1).join(".")}`);
+        props = typeOf(s, inner).properties ?? {};
       }
       checked++;
     }

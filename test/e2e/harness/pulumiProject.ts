@@ -8,6 +8,7 @@
  * Failure modes: a command that exits non-zero rejects with its argv, exit status and the tail of
  * its output, unless `allowFail`; one that runs past `timeoutMs` is killed (SIGKILL) and rejects.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { AsyncResult, quoteForLog, runAsync } from "./exec";
@@ -47,6 +48,16 @@ export class PulumiProject {
       throw new Error(`pulumi ${args.map(quoteForLog).join(" ")} failed (exit ${r.status ?? r.signal}) in ${this.dir}\n${tail(r.stdout)}\n${tail(r.stderr)}`);
     }
     return { ...r, ms };
+  }
+
+  /**
+   * Removes what the CLI keeps about this folder in PULUMI_HOME (its selected stack):
+   * `workspaces/<project>-<sha1 of the Pulumi.yaml path>-workspace.json`, as pkg/workspace names it.
+   */
+  forgetWorkspace(projectName: string): void {
+    if (!this.env.PULUMI_HOME) return;
+    const hash = crypto.createHash("sha1").update(path.join(this.dir, "Pulumi.yaml")).digest("hex");
+    fs.rmSync(path.join(this.env.PULUMI_HOME, "workspaces", `${projectName}-${hash}-workspace.json`), { force: true });
   }
 
   /** `pulumi stack output --json` (secrets stay "[secret]" unless showSecrets). */
