@@ -140,11 +140,15 @@ build_language_host() {  # <workdir> <out> <folder inside the archive>
 build_nodejs() { build_language_host "$1" "$2" sdk/nodejs/cmd/pulumi-language-nodejs; }
 build_python() { build_language_host "$1" "$2" sdk/python/cmd/pulumi-language-python; }
 build_go() { build_language_host "$1" "$2" sdk/go/pulumi-language-go; }
-build_launchers() {  # the two dynamic-provider launchers (shell scripts) go beside the CLI
+build_launchers() {  # scripts that go beside the CLI: the two dynamic-provider launchers, and the
+  # Python host's executor (it runs the program; without it: "missing executor"), from the sdk module
   extract pulumi-language-hosts-v${PULUMI_VERSION}.tar.gz "$1"
   mkdir -p "$2"
   install -m 0755 "$1/pulumi/sdk/nodejs/dist/pulumi-resource-pulumi-nodejs" "$2/"
   install -m 0755 "$1/pulumi/sdk/python/dist/pulumi-resource-pulumi-python" "$2/"
+  local sdk
+  sdk="$(cd "$here/cli" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)"
+  install -m 0755 "$sdk/python/cmd/pulumi-language-python-exec" "$2/"
 }
 build_docker() {
   extract pulumi-docker-v${DOCKER_VERSION}.tar.gz "$1"

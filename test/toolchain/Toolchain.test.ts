@@ -47,7 +47,7 @@ describe("The real Pulumi toolchain (npm run toolchain)", function () {
     // Hosts and launchers sit beside the real CLI, not on PATH.
     const libexec = fs.readdirSync(path.join(found.root, "libexec")).sort();
     assert.deepEqual(libexec, ["pulumi", "pulumi-language-go", "pulumi-language-nodejs", "pulumi-language-python",
-      "pulumi-language-yaml", "pulumi-resource-pulumi-nodejs", "pulumi-resource-pulumi-python"]);
+      "pulumi-language-python-exec", "pulumi-language-yaml", "pulumi-resource-pulumi-nodejs", "pulumi-resource-pulumi-python"]);
     assert.deepEqual(fs.readdirSync(found.binDir), ["pulumi"]);
   });
 
