@@ -18,7 +18,7 @@
  *  - A harness.json of another program shape (other components): refused, naming what it holds.
  */
 
-/** What the old main command saved (test/e2e/harness/engine-mocks.ts `toState()`). */
+/** What the old main command saved (the retired hand-made engine's `toState()`, test/e2e/harness/engine-mocks.ts before issue 27). */
 export interface HarnessState {
   runId: string;
   resources: { type: string; name: string; id: string | undefined; inputs: Record<string, any>; state: Record<string, any> }[];

@@ -1,6 +1,6 @@
 /**
- * What the Pulumi engine does with a registration, for the parts wgkit's state relies on, shared
- * by the SDK-mock tests (RecordingMocks) and the real-engine harness (EngineMocks):
+ * What the Pulumi engine does with a registration, for the parts wgkit's state relies on, used by
+ * the SDK-mock tests (RecordingMocks):
  *  - URNs as the engine forms them (the parent's full type chain, `a$b$c`), not the SDK mock
  *    monitor's last-type-only form;
  *  - aliases: a registration takes over the old state of any URN it lists as an alias (URNs, and
