@@ -3,6 +3,8 @@ import { WireGuardServer } from "@wgkit/pulumi";
 
 // The seed's compose file: SERVERURL=wireguard.domain.com, SERVERPORT=51820, PEERS=1,
 // PEERDNS=auto, INTERNAL_SUBNET=10.13.13.0, PUID/PGID=1000, TZ=Etc/UTC.
+// The defaults deploy on one machine (a container named `wireguard`, port 51820/udp); on a kernel
+// without WireGuard: `pulumi config set userspace true`. Set serverUrl to the name peers dial.
 const config = new pulumi.Config();
 const server = new WireGuardServer("wireguard", {
   serverUrl: config.get("serverUrl") ?? "wireguard.example.com",

@@ -4,6 +4,8 @@ import { WireGuardServer } from "@wgkit/pulumi";
 // A hub: three sites with LANs behind their routers (spokes) and some phones (road warriors).
 // The server routes between the spokes and enforces the access rules in its own firewall; every
 // peer resolves every other as <peer>.wg.internal. Adding a site, a LAN or a rule is applied live.
+// The defaults deploy on one machine; on a kernel without WireGuard: `pulumi config set userspace true`.
+// Set serverUrl to the name the peers dial.
 const config = new pulumi.Config();
 const hub = new WireGuardServer("hub", {
   serverUrl: config.get("serverUrl") ?? "vpn.example.com",

@@ -3,6 +3,8 @@ import { Peer } from "@wgkit/pulumi";
 
 // A NixOS machine dialling a server managed elsewhere: the snippet goes into
 // configuration.nix; the private/preshared keys go to the files it names.
+// The defaults deploy anywhere (keys only, no container); for your server:
+// `pulumi config set serverPublicKey <its key>` and `pulumi config set endpoint <host:port>`.
 const config = new pulumi.Config();
 const nixbox = new Peer("nixbox", {
   serverPublicKey: config.get("serverPublicKey") ?? "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=",

@@ -1,9 +1,6 @@
 """The default stack (index.ts at the repository root) in Python: one WireGuard server on the
-local Docker engine, peers "laptop" and "phone" (keepalive 25), serverUrl from config.
-
-    pulumi package add ../../plugin     # generates the pulumi_wgkit SDK under sdks/
-    pulumi config set serverUrl vpn.my-domain.example
-    pulumi up
+local Docker engine, peers "laptop" and "phone" (keepalive 25), settings from config.
+Steps: README.md (pulumi package add ../../plugin generates the pulumi_wgkit SDK under sdks/).
 """
 import pulumi
 import pulumi_wgkit as wgkit

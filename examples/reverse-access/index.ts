@@ -3,6 +3,8 @@ import { WireGuardServer } from "@wgkit/pulumi";
 
 // The seed's "crawl back": the server routes each peer's /32 into the tunnel, so it can
 // open connections to a connected peer — here an SSH server on the peer's port 8022.
+// The defaults deploy on one machine; on a kernel without WireGuard: `pulumi config set userspace true`.
+// Set serverUrl to the name the workstation dials.
 const config = new pulumi.Config();
 const server = new WireGuardServer("wg", {
   serverUrl: config.get("serverUrl") ?? "vpn.example.com",

@@ -3,6 +3,8 @@ import { WireGuardServer } from "@wgkit/pulumi";
 
 // Road warriors: each device gets keys, an address, a conf and a QR code to scan
 // in the WireGuard app. `pulumi stack output --show-secrets phoneQr | base64 -d > phone.png`
+// The defaults deploy on one machine; on a kernel without WireGuard: `pulumi config set userspace true`.
+// Set serverUrl to the name the devices dial.
 const config = new pulumi.Config();
 const server = new WireGuardServer("hub", {
   serverUrl: config.get("serverUrl") ?? "vpn.example.com",

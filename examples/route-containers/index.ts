@@ -5,9 +5,12 @@ import { ClientTunnel, WireGuardServer } from "@wgkit/pulumi";
 // One wgkit server, one ClientTunnel using a peer's conf, and an app container that shares
 // the tunnel's network namespace (networkMode) — its traffic leaves through the tunnel.
 // Ports of the app are published on the tunnel container.
+// The defaults deploy on one machine: the tunnel dials the server through this host's address on
+// Docker's default bridge (where the server's port is published). On a kernel without WireGuard:
+// `pulumi config set userspace true`. Server elsewhere: `pulumi config set serverUrl <its public name>`.
 const config = new pulumi.Config();
 const server = new WireGuardServer("exit", {
-  serverUrl: config.get("serverUrl") ?? "vpn.example.com",
+  serverUrl: config.get("serverUrl") ?? docker.getNetworkOutput({ name: "bridge" }).apply((n) => n.ipamConfigs[0].gateway!),
   userspace: config.getBoolean("userspace") ?? false,
   peers: { gateway: { persistentKeepalive: 25, allowedIps: ["10.13.13.0/24"] } },
 });

@@ -1,8 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ClientTunnel } from "@wgkit/pulumi";
 
-// Stack 2 of 2: consumes the server stack's output through a StackReference.
-// `pulumi config set serverStack organization/wgkit-two-stack-server/dev`
+// Stack 2 of 2: consumes the server stack's output through a StackReference. Deploy
+// examples/two-stack-server first (stack `dev`, same backend: the repository's .pulumi-state);
+// another stack name or backend: `pulumi config set serverStack <org>/wgkit-two-stack-server/<stack>`.
+// On a kernel without WireGuard: `pulumi config set userspace true`.
 const config = new pulumi.Config();
 const serverStack = new pulumi.StackReference(config.get("serverStack") ?? "organization/wgkit-two-stack-server/dev");
 const branch = new ClientTunnel("branch", {

@@ -3,7 +3,9 @@ import { ClientTunnel } from "@wgkit/pulumi";
 
 // The image as a client of a VPN provider, split-tunnelled: `Table = 55111` keeps the
 // provider's routes out of the main table; only the chosen destinations use the tunnel.
-// `pulumi config set --secret providerConf "$(cat provider-wg.conf)"`
+// `pulumi config set --secret providerConf "$(cat provider-wg.conf)"` (the one setting to change).
+// The defaults deploy on one machine with a throwaway provider conf (its endpoint is a documentation
+// address: no handshake); on a kernel without WireGuard: `pulumi config set userspace true`.
 const config = new pulumi.Config();
 const tunnel = new ClientTunnel("vpn", {
   config: config.getSecret("providerConf") ?? exampleProviderConf(),

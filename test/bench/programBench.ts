@@ -26,10 +26,10 @@ export async function programEval(peers: number): Promise<Figure> {
 
 /**
  * The SDK's own floor for the same resource shape: one component, and under it per peer the same
- * two RandomBytes (64 bytes with keepers, 1 byte with keepers, the same options — two aliases
- * each, as URNs, as wgkit's carry for stacks made by earlier layouts), every output awaited — no
- * wgkit logic at all. What any program declaring these resources pays under mocks. `aliases:
- * false` is the same without the aliases (the floor as it was measured before issue 29).
+ * two resources (a RandomPassword key seed and a 1-byte RandomBytes memory, with keepers, the same
+ * options — two aliases each, as URNs, as wgkit's carry for stacks made by earlier layouts), every
+ * output awaited — no wgkit logic at all. What any program declaring these resources pays under
+ * mocks. `aliases: false` is the same without the aliases (the floor as it was measured before issue 29).
  */
 export async function sdkFloor(peers: number, aliases = true): Promise<Figure> {
   useMocks(new RecordingMocks());
@@ -41,9 +41,9 @@ export async function sdkFloor(peers: number, aliases = true): Promise<Figure> {
       const prefix = new Promise<string>((resolve) => { this.urn.apply((u) => resolve(u.substring(0, u.lastIndexOf("::")))); });
       const urns = (name: string) => (aliases ? [prefix.then((p) => `${p}$bench:index:Old$${RANDOM_BYTES}::${name}`), prefix.then((p) => `${p}$${RANDOM_BYTES}::old-${name}`)] : []);
       for (let i = 0; i < peers; i++) {
-        const a = new random.RandomBytes(`${n}-p${i}-keys`, { length: 64, keepers: { rotation: "", createdIn: "x" } }, { parent: this, ignoreChanges: ["keepers.createdIn"], additionalSecretOutputs: ["base64", "hex"], aliases: urns(`${n}-p${i}-keys`) });
+        const a = new random.RandomPassword(`${n}-p${i}-keys`, { length: 64, special: false, keepers: { rotation: "", createdIn: "x" } }, { parent: this, ignoreChanges: ["keepers.createdIn"], aliases: urns(`${n}-p${i}-keys`) });
         const b = new random.RandomBytes(`${n}-p${i}-address`, { length: 1, keepers: { address: "10.0.0.1", address6: "" } }, { parent: this, ignoreChanges: ["keepers"], aliases: urns(`${n}-p${i}-address`) });
-        this.outs.push(a.base64, b.keepers);
+        this.outs.push(a.result, b.keepers);
       }
       this.registerOutputs({});
     }

@@ -3,7 +3,7 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { applyScript, deployDigests, generateKeyPair, MODULE_GATE_LINE, peerConf, renderWgQuick, seedScript, serverConf, USERSPACE_GATE_LINE, WgKitError } from "@wgkit/core";
+import { applyScript, causeFirst, deployDigests, generateKeyPair, MODULE_GATE_LINE, peerConf, renderWgQuick, seedScript, serverConf, USERSPACE_GATE_LINE, WgKitError } from "@wgkit/core";
 import { tmpDir } from "../support/wgTools";
 
 /**
@@ -21,7 +21,8 @@ case "$1" in
   logs) printf '%s\n' "$FAKE_LOGS"; exit 0 ;;
   run) for a; do last="$a"; done; payload "$last"; cat > /dev/null; exit 0 ;;
   exec)
-    shift; [ "$1" = "-i" ] && { shift; cat > /dev/null; }
+    shift
+    while :; do case "$1" in -i) shift; cat > /dev/null ;; -e) shift 2 ;; *) break ;; esac; done
     shift # container
     if [ "$1" = "sh" ] && [ "$2" = "-c" ]; then
       payload "$3"
@@ -103,6 +104,34 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.notEqual(r.status, 0);
     assert.ok(r.ms < 2000, `${r.ms} ms`);
     assert.match(r.stderr, /the conf was rejected: Name or service not known: `vpn\.example\.com:51820'/);
+  });
+
+  it("install: a conf the image failed on at start (default route deleted) fails at once with the image's words; wireguard-go's banner does not hide the cause", () => {
+    const slow = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests, timeoutSeconds: 600 });
+    // What the userspace fallback prints before wg's own error (Debian's wg-quick + wireguard-go).
+    const banner = ["[#] ip link add wg0 type wireguard", "Error: Unknown device type.", "[!] Missing WireGuard kernel module. Falling back to slow userspace implementation.",
+      "[#] wireguard-go wg0", "┌──────────────────────────────────────────────────────┐", ...Array(8).fill("│   Running wireguard-go is not required because this  │"),
+      "└──────────────────────────────────────────────────────┘", "[#] wg setconf wg0 /dev/fd/63"].join("\n");
+    const cause = "Name or service not known: `home.example.com:51820'";
+    let r = run(slow, { FAKE_NO_ROUTE: "1", FAKE_PK: "", FAKE_LOGS: `**** Activating tunnel /config/wg_confs/wg0.conf ****\n${banner}\n${cause}\nConfiguration parsing error\n**** Tunnel /config/wg_confs/wg0.conf failed; taking all tunnels down and deleting the default route ****` });
+    assert.notEqual(r.status, 0);
+    assert.ok(r.ms < 2000, `failed at once (${r.ms} ms), not after the 600 s timeout`);
+    assert.match(r.stderr, /the container has no default route \(the image deletes it when a conf fails as it starts\); its log says: .*Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
+    assert.match(r.stderr, /docker restart wg-test/);
+    assert.doesNotMatch(r.stderr, /\[#\]|[│┌└]/, "no echo of wg-quick's commands, no line of wireguard-go's banner");
+    assert.ok(!r.calls.includes("wg-quick up"), "nothing applied into a container that cannot come up");
+    r = run(slow, { FAKE_UP_ERROR: `${banner}\n${cause}\nConfiguration parsing error` });
+    assert.notEqual(r.status, 0);
+    assert.ok(r.ms < 2000, `${r.ms} ms`);
+    assert.match(r.stderr, /the conf was rejected: .*Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
+    // As the command runs it (causeFirst): wgkit's line printed whole even when the excerpt's
+    // 400-byte cut splits a multibyte character (grep called it binary and printed nothing else).
+    for (const pad of ["", "x", "xx"]) {
+      r = run(causeFirst(slow), { FAKE_NO_ROUTE: "1", FAKE_PK: "", LANG: "C.UTF-8", FAKE_LOGS: `${pad}${cause} error ${"—".repeat(200)}` });
+      assert.notEqual(r.status, 0);
+      assert.match(r.stdout, /^wgkit: wg0 cannot come up in wg-test: the container has no default route.*Name or service not known/m, r.stdout + r.stderr);
+      assert.doesNotMatch(r.stdout + r.stderr, /binary file matches/);
+    }
   });
 
   it("digests: keyed by the private key (HMAC): not reproducible without it; a new key restarts the interface; no digest of the peers travels", () => {

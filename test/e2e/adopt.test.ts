@@ -1,5 +1,5 @@
 /**
- * Adoption on a real engine (issue 10): a /config laid out as the image leaves it in server mode
+ * Adoption on the real Pulumi engine (issue 10): a /config laid out as the image leaves it in server mode
  * (named, numbered, no-PSK and routed-LAN peers, a leftover folder) is read with
  * readLinuxserverConfig; a WireGuardServer deployed from the adopted args as they are serves the
  * devices, which run EXACTLY the fixture's device confs (ListenPort = 51820 and DNS included).
@@ -14,29 +14,24 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import Docker from "dockerode";
 import { AdoptedServerArgs, parseWgQuick, readLinuxserverConfig } from "@wgkit/core";
 import { WireGuardServer } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
 import { figure } from "./harness/figures";
+import { RealStack, scenarioEnd } from "./harness/realStack";
+import { ServerOut, serverOutputs } from "./harness/wgkitOutputs";
 import { standinImage } from "./harness/hooks";
 import { CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, nsPing, nsRun, nsSpawn, nsWgDump, waitFor, wgQuickUp } from "./harness/netns";
 import { buildLinuxserverConfig, Fixture, hashTree } from "../support/linuxserverFixture";
-import { run } from "./harness/exec";
-
-// (Not imported from server.test: importing a test file would register its suite here too.)
-const dockerExec = (container: string, argv: string[]) => run("docker", ["exec", container, ...argv]);
+import { dockerExec } from "./harness/exec";
 
 const CONTAINER = "docker:index/container:Container";
 const SERVER_URL = "vpn.example.com";
 
 describe("Adopting a linuxserver deployment on a real engine: devices keep their confs", function () {
-  const dockerApi = new Docker();
   const cleanup = new CleanupRegistry();
-  const name = "e2e-adopt";
   const port = 40000 + Math.floor(Math.random() * 10000);
-  let mocks: EngineMocks | undefined;
+  let stack: RealStack | undefined;
+  let name: string;
   let base: string;
   let f: Fixture;
   let hashBefore: Record<string, string>;
@@ -45,18 +40,14 @@ describe("Adopting a linuxserver deployment on a real engine: devices keep their
   const devices: Record<string, { ns: Netns; wg: WgQuickHandle; address: string }> = {};
 
   async function up(args: ConstructorParameters<typeof WireGuardServer>[1]) {
-    mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "adopt");
     // The adopted args as they are; only the harness's own switches are added.
-    const server = new WireGuardServer(name, { ...args, userspace: true, image: standinImage() });
-    const t0 = Date.now();
-    const installed = await mocks.value(server.install.stdout);
-    await mocks.settle();
-    await mocks.retireUnseen();
-    return { server, installed, ms: Date.now() - t0, m: mocks };
+    const r = await stack!.up(() => ({ server: serverOutputs(new WireGuardServer(name, { ...args, userspace: true, image: standinImage() })) }));
+    return { server: r.outputs.server as ServerOut, ms: r.ms, ops: r.ops };
   }
 
-  before(() => {
+  before(async () => {
+    stack = await RealStack.create("adopt");
+    name = `e2e-adopt-${stack.id.slice(-6)}`;
     base = fs.mkdtempSync(path.join(os.tmpdir(), "wgkit-e2e-adopt-"));
     cleanup.add(`remove ${base}`, () => fs.rmSync(base, { recursive: true, force: true }));
     f = buildLinuxserverConfig(path.join(base, "config"), {
@@ -73,11 +64,6 @@ describe("Adopting a linuxserver deployment on a real engine: devices keep their
     hashBefore = hashTree(f.dir);
   });
 
-  after(async function () {
-    await cleanup.run();
-    await mocks?.cleanup();
-  });
-
   it("reads the fixture: 4 active peers (named, numbered, routed LAN, no PSK), the leftover reported", () => {
     const r = readLinuxserverConfig(f.dir);
     adopted = r.args;
@@ -90,7 +76,7 @@ describe("Adopting a linuxserver deployment on a real engine: devices keep their
 
   it("the server deployed from the adopted args runs the image's server key and peers; the devices' own confs handshake and ping", async () => {
     const r = await up(adopted);
-    containerId = r.m.find(CONTAINER, name)[0].id!;
+    containerId = r.server.containerId;
     figure({ bench: "adopt-deploy", peers: 4, ms: r.ms });
     // The running interface against the image's wg0.conf (what wg itself reports).
     const image = parseWgQuick(fs.readFileSync(f.file("wg_confs/wg0.conf"), "utf8"));
@@ -133,8 +119,8 @@ describe("Adopting a linuxserver deployment on a real engine: devices keep their
     await new Promise((r) => setTimeout(r, 1500));
     const r = await up({ ...adopted, peers: { ...adopted.peers, newcomer: {} } });
     const outs = await Promise.all(pingers.map(async (p) => ({ folder: p.folder, out: await p.done })));
-    assert.equal(r.m.actions.get(`${CONTAINER}::${name}`), "kept", "the container was not replaced");
-    assert.equal(r.m.find(CONTAINER, name)[0].id, containerId);
+    assert.equal(r.ops.get(`${CONTAINER}::${name}`), "same", "the engine did not touch the container");
+    assert.equal(r.server.containerId, containerId);
     for (const { folder, out } of outs) {
       const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
       assert.ok(m, out);
@@ -143,11 +129,11 @@ describe("Adopting a linuxserver deployment on a real engine: devices keep their
       assert.equal(sent, count);
       assert.equal(lost, 0, `${folder}: ${out}`);
     }
-    const newcomerAddress = await r.m.value(r.server.peers.newcomer.address);
+    const newcomerAddress = r.server.peers.newcomer.address;
     assert.ok(!Object.values(devices).some((d) => d.address === newcomerAddress), "the newcomer got a free address");
     const ns = createNetns(cleanup, { link: allocateLink() });
     // wgkit's own output for the newcomer; only its Endpoint host is the harness's (no hosts file here).
-    const config = (await r.m.value(r.server.peers.newcomer.config)).replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
+    const config = r.server.peers.newcomer.config.replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
     wgQuickUp(cleanup, ns.name, config);
     assert.ok(nsPing(ns.name, "10.13.13.1", 3, 2).ok, "the newcomer connects");
   });
@@ -155,4 +141,6 @@ describe("Adopting a linuxserver deployment on a real engine: devices keep their
   it("the fixture directory is byte-identical (every file's hash, mode and mtime) after it all", () => {
     assert.deepEqual(hashTree(f.dir), hashBefore);
   });
+
+  scenarioEnd(() => stack, cleanup);
 });

@@ -2,8 +2,8 @@
  * ClientTunnel on the real Docker Engine, proven by packets: a split tunnel (`Table = 55111`)
  * with a kill switch, dialling a WireGuardServer that stands in for a VPN provider.
  *
- * One Pulumi program, written as a user would (components imported from @wgkit/pulumi), runs
- * under the SDK mocks with EngineMocks applying it to the engine:
+ * One Pulumi program, written as a user would (components imported from @wgkit/pulumi), deployed
+ * by `pulumi up` on the real engine (harness/realStack.ts):
  *  - WireGuardServer "the provider" on the default bridge, its UDP port published on a random
  *    host port; serverUrl = the default bridge's gateway (the Docker host as the client sees it),
  *    so the peer conf it renders is used by the client UNMODIFIED;
@@ -16,16 +16,16 @@
  * eth0" is put into the client's netns (mangle POSTROUTING): it is the "capture" that proves
  * nothing leaves in the clear, and it guarantees that even a broken kill switch cannot send the
  * test's packets past the Docker host. 203.0.113.77 is only asked about (`ip route get`), never
- * sent to. Everything is removed in `after`, also on failure.
+ * sent to. Each describe block is one stack: it ends with `refresh --expect-no-changes` and
+ * `destroy` (nothing left), and `after` removes everything, also on failure.
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
-import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import Docker from "dockerode";
 import { ClientTunnel, WireGuardServer } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
 import { figure } from "./harness/figures";
+import { RealStack, scenarioEnd } from "./harness/realStack";
 import { run, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import { CleanupRegistry, parsePing, parseWgDump, waitFor, WgDumpInterface } from "./harness/netns";
@@ -73,7 +73,7 @@ describe("ClientTunnel on a real engine: split tunnel (Table = 55111), networkMo
   const dockerApi = new Docker();
   const cleanup = new CleanupRegistry();
   const id = crypto.randomBytes(3).toString("hex");
-  let mocks: EngineMocks;
+  let stack: RealStack | undefined;
   let serverName: string;
   let clientName: string;
   let appName: string;
@@ -81,11 +81,9 @@ describe("ClientTunnel on a real engine: split tunnel (Table = 55111), networkMo
   let port: number;
   let clientAddress: string;
   let clientPublicKey: string;
-  let failed = false;
 
   before(async function () {
-    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "client-tunnel");
+    stack = await RealStack.create("client-tunnel");
     // The Docker host as containers on the default bridge reach it: where the provider's port is published.
     const bridge: any = await dockerApi.getNetwork("bridge").inspect();
     gateway = bridge.IPAM?.Config?.[0]?.Gateway;
@@ -93,36 +91,37 @@ describe("ClientTunnel on a real engine: split tunnel (Table = 55111), networkMo
     port = 40000 + Math.floor(Math.random() * 10000);
 
     // ---- the Pulumi program, as a user writes it
-    const t0 = Date.now();
-    const vpn = new WireGuardServer(`e2e-vpn-${id}`, {
-      serverUrl: gateway,
-      serverPort: port,
-      subnet: "10.13.13.0/24",
-      userspace: true,
-      image: standinImage(),
-      peers: { client: { allowedIps: ["0.0.0.0/0"] } },
+    const r = await stack.up(() => {
+      const vpn = new WireGuardServer(`e2e-vpn-${id}`, {
+        serverUrl: gateway,
+        serverPort: port,
+        subnet: "10.13.13.0/24",
+        userspace: true,
+        image: standinImage(),
+        peers: { client: { allowedIps: ["0.0.0.0/0"] } },
+      });
+      const tunnel = new ClientTunnel(`e2e-ct-${id}`, {
+        config: vpn.peers.client.config,
+        table: TABLE,
+        routeDestinations: [`${DEST}/32`],
+        killSwitch: true,
+        dns: [],
+        userspace: true,
+        image: standinImage(),
+      });
+      const app = new docker.Container(`e2e-app-${id}`, {
+        name: `e2e-app-${id}`,
+        image: standinImage(),
+        entrypoints: ["sleep", "infinity"],
+        networkMode: tunnel.networkMode,
+      });
+      return {
+        srvOut: vpn.install.stdout, cliOut: tunnel.install.stdout, sName: vpn.container.name, cName: tunnel.container.name, aName: app.name,
+        addresses: tunnel.addresses, pub: tunnel.publicKey, peerConf: vpn.peers.client.config, clientConf: tunnel.config,
+      };
     });
-    const tunnel = new ClientTunnel(`e2e-ct-${id}`, {
-      config: vpn.peers.client.config,
-      table: TABLE,
-      routeDestinations: [`${DEST}/32`],
-      killSwitch: true,
-      dns: [],
-      userspace: true,
-      image: standinImage(),
-    });
-    const app = new docker.Container(`e2e-app-${id}`, {
-      name: `e2e-app-${id}`,
-      image: standinImage(),
-      entrypoints: ["sleep", "infinity"],
-      networkMode: tunnel.networkMode,
-    });
-
-    const [srvOut, cliOut, sName, cName, aName] = await mocks.value(pulumi.all([
-      vpn.install.stdout, tunnel.install.stdout, vpn.container.name, tunnel.container.name, app.name,
-    ]));
-    const [addresses, pub, peerConf, clientConf] = await mocks.value(pulumi.all([tunnel.addresses, tunnel.publicKey, vpn.peers.client.config, tunnel.config]));
-    const deployMs = Date.now() - t0;
+    const { srvOut, cliOut, sName, cName, aName, addresses, pub, peerConf, clientConf } = r.outputs;
+    const deployMs = r.ms;
     serverName = sName;
     clientName = cName;
     appName = aName;
@@ -133,24 +132,13 @@ describe("ClientTunnel on a real engine: split tunnel (Table = 55111), networkMo
     assert.match(peerConf, new RegExp(`^Endpoint = ${gateway.replace(/\./g, "\\.")}:${port}$`, "m"), "the peer conf dials serverUrl:serverPort");
     assert.match(clientConf, /^Table = 55111$/m);
     assert.doesNotMatch(clientConf, /^DNS/m, "dns: [] removes the provider's DNS line");
-    figure({ bench: "client-tunnel", what: "deploy (server + client tunnel + app container, both conf installs)", deployMs });
+    assert.ok(r.secret.has("clientConf") && r.secret.has("peerConf"), "the confs are secret stack outputs");
+    figure({ bench: "client-tunnel", what: "pulumi up (server + client tunnel + app container, both conf installs)", deployMs, previewMs: r.previewMs });
 
     // The "capture" on eth0, installed before any packet to DEST is sent (see the header).
     dexec(clientName, ["iptables", "-t", "mangle", "-A", "POSTROUTING", "-o", "eth0", "-d", `${DEST}/32`, "-j", "DROP"]);
   });
 
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") failed = true;
-  });
-
-  after(async function () {
-    if (failed && process.env.WGKIT_E2E_KEEP_ON_FAILURE === "1") {
-      console.log("      WGKIT_E2E_KEEP_ON_FAILURE=1: leaving containers for inspection (test/e2e/teardown.sh removes them)");
-      return;
-    }
-    await cleanup.run();
-    await mocks?.cleanup();
-  });
 
   it("(1) the client container reaches the destination through the tunnel; wg show reports the handshake on both sides", async function () {
     const rt = dexec(clientName, ["ip", "route", "get", DEST]);
@@ -249,6 +237,8 @@ describe("ClientTunnel on a real engine: split tunnel (Table = 55111), networkMo
       wouldLeakWithoutKillSwitch: leakOpen - leakAfter, restoredPingAvgMs: back.avgMs,
     });
   });
+
+  scenarioEnd(() => stack, cleanup);
 });
 
 /**
@@ -262,55 +252,51 @@ describe("ClientTunnel on a real engine: split tunnel (Table = 55111), networkMo
 describe("ClientTunnel on a real engine: a provider conf that also routes ::/0, with the defaults", function () {
   const dockerApi = new Docker();
   const id = crypto.randomBytes(3).toString("hex");
-  let mocks: EngineMocks;
-
-  before(function () {
-    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "client-tunnel-v6");
-  });
-
-  after(async function () {
-    await mocks?.cleanup();
-  });
+  let stack: RealStack | undefined;
 
   it("AllowedIPs = 0.0.0.0/0, ::/0 split tunnel comes up in a container on an IPv4-only Docker network", async function () {
     const bridge: any = await dockerApi.getNetwork("bridge").inspect();
     const gateway: string = bridge.IPAM?.Config?.[0]?.Gateway;
-    const vpn = new WireGuardServer(`e2e-vpn6-${id}`, {
-      serverUrl: gateway,
-      serverPort: 40000 + Math.floor(Math.random() * 10000),
-      userspace: true,
-      image: standinImage(),
-      peers: { laptop: {} }, // allowedIps default: 0.0.0.0/0, ::/0
-    });
-    const tunnel = new ClientTunnel(`e2e-ct6-${id}`, {
-      config: vpn.peers.laptop.config,
-      table: TABLE,
-      routeDestinations: [`${DEST}/32`],
-      dns: [],
-      userspace: true,
-      image: standinImage(),
-    });
-    const conf = await mocks.value(vpn.peers.laptop.config);
-    assert.match(conf, /^AllowedIPs = 0\.0\.0\.0\/0, ::\/0$/m);
+    stack = await RealStack.create("client-tunnel-v6");
+    const v6port = 40000 + Math.floor(Math.random() * 10000);
+    const program = () => {
+      const vpn = new WireGuardServer(`e2e-vpn6-${id}`, {
+        serverUrl: gateway,
+        serverPort: v6port,
+        userspace: true,
+        image: standinImage(),
+        peers: { laptop: {} }, // allowedIps default: 0.0.0.0/0, ::/0
+      });
+      const tunnel = new ClientTunnel(`e2e-ct6-${id}`, {
+        config: vpn.peers.laptop.config,
+        table: TABLE,
+        routeDestinations: [`${DEST}/32`],
+        dns: [],
+        userspace: true,
+        image: standinImage(),
+      });
+      return { conf: vpn.peers.laptop.config, installed: tunnel.install.stdout, name: tunnel.container.name };
+    };
     const t0 = Date.now();
-    let installed: string;
+    let out: Record<string, any>;
     try {
-      installed = await mocks.value(tunnel.install.stdout, 180_000);
+      out = (await stack.up(program)).outputs;
     } catch (e: any) {
       const msg = String(e?.message ?? e);
-      const stderr = msg.slice(msg.lastIndexOf("\nstderr: ") + 1).split("\n")[0]; // the install's one-line verdict
-      const said = stderr.startsWith("stderr: ") ? stderr.slice(8) : msg.slice(0, 400);
+      const said = msg.split("\n").filter((l) => l.startsWith("wgkit: ")).pop() ?? msg.slice(0, 400); // the install's one-line verdict
       figure({ bench: "client-tunnel-v6", ok: false, ms: Date.now() - t0, error: said });
       assert.fail(`ClientTunnel with the defaults did not come up with a conf routing ::/0: ${said}`);
     }
-    assert.match(installed, /wg0 up in e2e-ct6-/);
-    const name = await mocks.value(tunnel.container.name);
+    assert.match(out.conf, /^AllowedIPs = 0\.0\.0\.0\/0, ::\/0$/m);
+    assert.match(out.installed, /wg0 up in e2e-ct6-/);
+    const name: string = out.name;
     // the first handshake initiation can be lost (WireGuard retries after 5 s): allow one retry
     const p = await waitFor("a ping through the tunnel", () => { const r = ping(name, DEST, 3, 3); return r.ok && r; }, 15_000, 500);
     assert.ok(p.ok, `through the tunnel:\n${p.output}`);
     figure({ bench: "client-tunnel-v6", ok: true, ms: Date.now() - t0, pingAvgMs: p.avgMs });
   });
+
+  scenarioEnd(() => stack);
 });
 
 /**
@@ -324,32 +310,35 @@ describe("ClientTunnel on a real engine: a provider conf that also routes ::/0, 
 describe("ClientTunnel on a real engine: split-tunnel kill switch guards the conf's resolver and own address (no selectors)", function () {
   const dockerApi = new Docker();
   const id = crypto.randomBytes(3).toString("hex");
-  let mocks: EngineMocks;
+  let stack: RealStack | undefined;
   let clientName: string;
   let resolver: string;
   let clientAddress: string;
 
   before(async function () {
-    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    pulumi.runtime.setMocks(mocks, "wgkit-e2e", "client-tunnel-ks");
+    stack = await RealStack.create("client-tunnel-ks");
     const bridge: any = await dockerApi.getNetwork("bridge").inspect();
     const gateway: string = bridge.IPAM?.Config?.[0]?.Gateway;
-    const vpn = new WireGuardServer(`e2e-vpnks-${id}`, {
-      serverUrl: gateway,
-      serverPort: 40000 + Math.floor(Math.random() * 10000),
-      subnet: "10.13.13.0/24",
-      userspace: true,
-      image: standinImage(),
-      peers: { client: { allowedIps: ["0.0.0.0/0"] } }, // dns default "auto": the peer conf says DNS = 10.13.13.1
+    const ksPort = 40000 + Math.floor(Math.random() * 10000);
+    const r = await stack.up(() => {
+      const vpn = new WireGuardServer(`e2e-vpnks-${id}`, {
+        serverUrl: gateway,
+        serverPort: ksPort,
+        subnet: "10.13.13.0/24",
+        userspace: true,
+        image: standinImage(),
+        peers: { client: { allowedIps: ["0.0.0.0/0"] } }, // dns default "auto": the peer conf says DNS = 10.13.13.1
+      });
+      const tunnel = new ClientTunnel(`e2e-ctks-${id}`, {
+        config: vpn.peers.client.config,
+        table: TABLE,
+        killSwitch: true,
+        userspace: true,
+        image: standinImage(),
+      });
+      return { cName: tunnel.container.name, conf: tunnel.config, addresses: tunnel.addresses };
     });
-    const tunnel = new ClientTunnel(`e2e-ctks-${id}`, {
-      config: vpn.peers.client.config,
-      table: TABLE,
-      killSwitch: true,
-      userspace: true,
-      image: standinImage(),
-    });
-    const [, , cName, conf, addresses] = await mocks.value(pulumi.all([vpn.install.stdout, tunnel.install.stdout, tunnel.container.name, tunnel.config, tunnel.addresses]));
+    const { cName, conf, addresses } = r.outputs;
     clientName = cName;
     clientAddress = addresses[0].replace(/\/\d+$/, "");
     const dns = /^DNS = (.+)$/m.exec(conf);
@@ -359,10 +348,6 @@ describe("ClientTunnel on a real engine: split-tunnel kill switch guards the con
     assert.match(conf, /^Table = 55111$/m);
     assert.doesNotMatch(conf, /rule add to (?!10\.13\.13\.1\/32)/, "no route selectors besides the resolver");
     dexec(clientName, ["iptables", "-t", "mangle", "-A", "POSTROUTING", "-o", "eth0", "-d", `${resolver}/32`, "-j", "DROP"]);
-  });
-
-  after(async function () {
-    await mocks?.cleanup();
   });
 
   it("guards the resolver and the own address; with the tunnel down 0 packets to the resolver leave via eth0 and the REJECT counter rises", async function () {
@@ -397,4 +382,6 @@ describe("ClientTunnel on a real engine: split-tunnel kill switch guards the con
     assert.equal(leakCounter(clientName, resolver), 0);
     figure({ bench: "client-tunnel-ks", resolverRejectedPkts: ks1.pkts - ks0.pkts, resolverLeaked: leaked, resolverPingAvgMs: up.avgMs });
   });
+
+  scenarioEnd(() => stack);
 });

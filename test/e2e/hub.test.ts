@@ -1,8 +1,6 @@
 /**
- * WireGuardServer as a hub (issue 20), proven by packets. Runs on the existing engine-mocks
- * harness (the SDK mocks applying the program to the real Docker Engine, see README.md): the
- * issue asks for the real Pulumi engine, which cannot run here yet (its providers are not
- * served), so this file runs the same program the way every other e2e test does.
+ * WireGuardServer as a hub (issue 20), proven by packets, on the real Pulumi engine
+ * (harness/realStack.ts): every change (a spoke added, access removed) is an update of one stack.
  *
  * Topology: one hub container (dual stack, userspace); three spokes, each a namespace running the
  * spoke's conf with a LAN behind it (a second namespace, one host, routed through the spoke, no
@@ -12,22 +10,19 @@
  * AllowedIPs to reach the target, so a block is the hub's firewall, not the peer's routing.
  */
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
 import Docker from "dockerode";
 import { ServerPeerArgs, WireGuardServer, WireGuardServerArgs } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
 import { figure } from "./harness/figures";
 import { run, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import {
-  CleanupRegistry, NETNS_PREFIX, Netns, WgQuickHandle, allocateLink, createNetns, deleteNetns, nsPing, nsRun, nsSpawn, nsTryRun, nsWgDump, waitFor,
+  CleanupRegistry, NETNS_PREFIX, Netns, WgQuickHandle, addNetns, allocateLink, createNetns, dialFrom, nsPing, nsRun, nsSpawn, nsTryRun, nsWgDump, waitFor,
   wgQuickDown, wgQuickUp,
 } from "./harness/netns";
+import { RealStack, UpResult, scenarioEnd } from "./harness/realStack";
+import { ServerOut, serverOutputs } from "./harness/wgkitOutputs";
 
-/** The peer conf with only the Endpoint host swapped for the harness's stand-in of serverUrl (as server.test.ts). */
-const dialFrom = (ns: Netns, conf: string, port: number) => conf.replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
-
-const NAME = "hub-e2e";
+const CONTAINER = "docker:index/container:Container";
 const ACCESS: WireGuardServerArgs["access"] = {
   default: "deny",
   rules: [
@@ -48,34 +43,38 @@ const PEERS: Record<string, ServerPeerArgs> = {
   siteC: { serverAllowedIps: [`${LANS.siteC}.0/24`] },
 };
 
-describe("WireGuardServer as a hub: spokes, access rules, names, health (real engine via the harness)", function () {
+describe("WireGuardServer as a hub: spokes, access rules, names, health (real engine)", function () {
   const dockerApi = new Docker();
   const cleanup = new CleanupRegistry();
   const port = 40000 + Math.floor(Math.random() * 10000);
-  let mocks: EngineMocks | undefined;
-  let server: WireGuardServer;
+  let stack: RealStack | undefined;
+  let NAME: string;
+  let server: ServerOut;
+  let last: UpResult;
   /** Where each end of a pair pings from and to. */
   const ends: Record<string, { ns: string; addr: string }> = {};
   const tunnels: Record<string, { spoke: Netns; wg: WgQuickHandle; address: string; address6: string; config: string }> = {};
   const fig = { spokes: 0, allowedPairs: 0, allowedPassed: 0, deniedPairs: 0, deniedBlocked: 0, widenedBlocked: false, namesResolved: 0, lostDuringAdd: -1, healthy: false };
 
+  before(async () => {
+    stack = await RealStack.create("hub");
+    NAME = `hub-e2e-${stack.id.slice(-6)}`;
+  });
+
   async function up(peers: Record<string, ServerPeerArgs>, withAccess = true) {
-    mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    mocks.install("wgkit-e2e", "hub");
-    server = new WireGuardServer(NAME, {
-      serverUrl: "vpn.example.com", serverPort: port, subnet: "10.13.13.0/24", subnet6: "fd42:13:13::/64",
-      allowedIps: ["10.13.13.0/24", "fd42:13:13::/64"], access: withAccess ? ACCESS : undefined, userspace: true, image: standinImage(), peers,
-    });
-    const [installed] = await mocks.value(pulumi.all([server.install.stdout]));
-    await mocks.settle();
-    await mocks.retireUnseen();
-    return installed;
+    last = await stack!.up(() => ({
+      server: serverOutputs(new WireGuardServer(NAME, {
+        serverUrl: "vpn.example.com", serverPort: port, subnet: "10.13.13.0/24", subnet6: "fd42:13:13::/64",
+        allowedIps: ["10.13.13.0/24", "fd42:13:13::/64"], access: withAccess ? ACCESS : undefined, userspace: true, image: standinImage(), peers,
+      })),
+    }));
+    server = last.outputs.server;
+    return server.install;
   }
 
   /** A peer's namespace with its conf; a spoke also gets a LAN namespace with one host (.10) routed through it (.1). */
   async function peerUp(n: string) {
-    const p = server.peers[n];
-    const [config, address, address6] = await mocks!.value(pulumi.all([p.config, p.address, p.address6]));
+    const { config, address, address6 } = server.peers[n];
     const spoke = createNetns(cleanup, { link: allocateLink() });
     const wg = wgQuickUp(cleanup, spoke.name, dialFrom(spoke, config, port));
     tunnels[n] = { spoke, wg, address, address6: address6!, config };
@@ -84,8 +83,7 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
     const lan = LANS[n];
     if (lan !== undefined) {
       const lanNs = `${NETNS_PREFIX}hub${n.slice(-1).toLowerCase()}${process.pid % 10000}`;
-      run("ip", ["netns", "add", lanNs]);
-      cleanup.add(`delete netns ${lanNs}`, () => deleteNetns(lanNs));
+      addNetns(cleanup, lanNs);
       const a = `hl${n.slice(-1)}${process.pid % 10000}`, b = `hm${n.slice(-1)}${process.pid % 10000}`;
       run("ip", ["link", "add", a, "type", "veth", "peer", "name", b]);
       run("ip", ["link", "set", a, "netns", spoke.name]);
@@ -105,10 +103,8 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
   /** Both directions of a pair: [a→b passes?, b→a passes?]. */
   const both = (a: string, b: string) => [nsPing(ends[a].ns, ends[b].addr, 2, 1).ok, nsPing(ends[b].ns, ends[a].addr, 2, 1).ok];
 
-  after(async function () {
+  after(function () {
     figure({ bench: "hub", ...fig });
-    await cleanup.run();
-    await mocks?.cleanup();
   });
 
   const ALLOWED: [string, string][] = [["laptop", "siteALan"], ["laptop6", "phone6"], ["siteALan", "siteBLan"], ["phone", "siteCLan"], ["laptop", "siteCLan"]];
@@ -116,7 +112,7 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
 
   it("deploys three spokes and two road warriors; every allowed pair passes both ways over the confs as rendered", async () => {
     const installed = await up(PEERS);
-    assert.match(installed, /wg0 up in hub-e2e/);
+    assert.match(installed, new RegExp(`wg0 up in ${NAME}`));
     for (const n of Object.keys(PEERS)) await peerUp(n);
     fig.spokes = 3;
     const failed: string[] = [];
@@ -172,7 +168,7 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
   });
 
   it("adding a fourth spoke live loses 0 of 200 pings between an allowed pair; the container is kept; the new spoke passes and is named", async () => {
-    const containerId = mocks!.find("docker:index/container:Container", NAME)[0].id;
+    const containerId = server.containerId;
     const count = 200;
     const pinger = nsSpawn(cleanup, ends.laptop.ns, "ping", ["-n", "-i", "0.05", "-c", String(count), "-W", "1", ends.siteALan.addr]);
     let out = "";
@@ -184,8 +180,8 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
     const m = /(\d+) packets transmitted, (\d+) received/.exec(out)!;
     fig.lostDuringAdd = Number(m[1]) - Number(m[2]);
     assert.equal(Number(m[1]), count);
-    assert.equal(mocks!.actions.get(`docker:index/container:Container::${NAME}`), "kept");
-    assert.equal(mocks!.find("docker:index/container:Container", NAME)[0].id, containerId);
+    assert.equal(last.ops.get(`${CONTAINER}::${NAME}`), "same", "the engine did not touch the container");
+    assert.equal(server.containerId, containerId);
     assert.equal(fig.lostDuringAdd, 0, out);
     await peerUp("siteD");
     fig.spokes = 4;
@@ -209,7 +205,7 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
     const h = await waitFor("health: healthy", async () => (await dockerApi.getContainer(NAME).inspect()).State.Health?.Status === "healthy", 120_000, 2000);
     fig.healthy = h === true;
     assert.ok(fig.healthy);
-    const status = await mocks!.value(server.status);
+    const status = server.status;
     assert.ok(status.laptop.handshakeAgeSeconds >= 0 && status.laptop.handshakeAgeSeconds < 300, JSON.stringify(status.laptop));
     // The health check fails when the interface disagrees with the declaration: a peer removed by hand.
     const key = tunnels.phone && nsWgDump(tunnels.phone.spoke.name, tunnels.phone.wg.ifname).publicKey;
@@ -221,11 +217,14 @@ describe("WireGuardServer as a hub: spokes, access rules, names, health (real en
   });
 
   it("removing access removes wgkit's chains live: a formerly denied pair passes, the container is kept", async () => {
-    const containerId = mocks!.find("docker:index/container:Container", NAME)[0].id;
+    const containerId = server.containerId;
     await up({ ...PEERS, siteD: { serverAllowedIps: [`${LANS.siteD}.0/24`], groups: ["sites"] } }, false);
-    assert.equal(mocks!.find("docker:index/container:Container", NAME)[0].id, containerId);
+    assert.equal(server.containerId, containerId);
+    assert.equal(last.ops.get(`${CONTAINER}::${NAME}`), "same");
     for (const t of ["iptables", "ip6tables"]) assert.doesNotMatch(run("docker", ["exec", NAME, t, "-S"]), /WGKIT/, `${t}: no chain or jump left`);
     // The phone was removed from wg0 by hand above and is back now: it re-handshakes first.
     await waitFor("phone passes to siteB's LAN and back: default allow again (with the widened confs)", () => both("phone", "siteBLan").every(Boolean), 30_000, 500);
   });
+
+  scenarioEnd(() => stack, cleanup);
 });

@@ -1,53 +1,48 @@
 /**
- * Live operations on a real engine (issue: live operations). Each `pulumi up` is one run of the
- * same program under EngineMocks; a run given the previous run's mocks behaves like an update
- * (unchanged resources kept, changed Commands re-run, other changes replaced — see engine-mocks).
+ * Live operations on the real engine (issue: live operations). Each `pulumi up` is an update of the
+ * same stack with a changed program (peers added, removed, rotated, disabled, the port changed);
+ * what the engine did to each resource is read from its own events (harness/realStack.ts).
  */
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
-import Docker from "dockerode";
 import { parseWgQuick, parseWgShowDump } from "@wgkit/core";
 import { ServerPeerArgs, WireGuardServer } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
-import { run, tryRun } from "./harness/exec";
+import { dockerExec } from "./harness/exec";
+import { figure } from "./harness/figures";
 import { standinImage } from "./harness/hooks";
-import { CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, nsPing, nsSpawn, nsWgDump, waitFor, wgQuickDown, wgQuickUp } from "./harness/netns";
-import { dialFrom, dockerExec, figure } from "./server.test";
+import { RealStack, scenarioEnd } from "./harness/realStack";
+import { ServerOut, serverOutputs } from "./harness/wgkitOutputs";
+import { CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, dialFrom, nsPing, nsSpawn, nsWgDump, waitFor, wgQuickDown, wgQuickUp } from "./harness/netns";
 
 const CONTAINER = "docker:index/container:Container";
 
 describe("Live operations on a real engine", function () {
-  const dockerApi = new Docker();
   const cleanup = new CleanupRegistry();
-  let mocks: EngineMocks | undefined;
+  let stack: RealStack | undefined;
   const port = 40000 + Math.floor(Math.random() * 10000);
-  const name = "e2e-live";
+  let name: string;
+
+  before(async () => {
+    stack = await RealStack.create("live");
+    name = `e2e-live-${stack.id.slice(-6)}`;
+  });
 
   /** One `pulumi up` of the program with these peers (and extra server args). */
   async function up(peers: Record<string, ServerPeerArgs>, extra: Partial<ConstructorParameters<typeof WireGuardServer>[1]> = {}) {
-    mocks = new EngineMocks({ docker: dockerApi, previous: mocks, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    mocks.install("wgkit-e2e", "live");
-    const server = new WireGuardServer(name, {
-      serverUrl: "vpn.example.com", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(), peers, ...extra,
-    });
-    const t0 = Date.now();
-    const [installed, status] = await mocks.value(pulumi.all([server.install.stdout, server.status]));
-    await mocks.settle();
-    const retired = await mocks.retireUnseen();
-    return { server, installed, status, ms: Date.now() - t0, retired, m: mocks };
+    const r = await stack!.up(() => ({
+      server: serverOutputs(new WireGuardServer(name, {
+        serverUrl: "vpn.example.com", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(), peers, ...extra,
+      })),
+    }));
+    const server: ServerOut = r.outputs.server;
+    return { server, installed: server.install, status: server.status, ms: r.ms, ops: r.ops };
   }
-  const peerUp = async (server: WireGuardServer, n: string, p: number = port): Promise<{ ns: Netns; config: string; ifname: string; wg: WgQuickHandle }> => {
-    const config = await mocks!.value(server.peers[n].config);
+  const peerUp = async (server: ServerOut, n: string, p: number = port): Promise<{ ns: Netns; config: string; ifname: string; wg: WgQuickHandle }> => {
+    const config = server.peers[n].config;
     const ns = createNetns(cleanup, { link: allocateLink() });
     const wg = wgQuickUp(cleanup, ns.name, dialFrom(ns, config, p));
     return { ns, config, ifname: wg.ifname, wg };
   };
   const serverDump = () => parseWgShowDump(dockerExec(name, ["wg", "show", "wg0", "dump"]));
-
-  after(async function () {
-    await cleanup.run();
-    await mocks?.cleanup();
-  });
 
   type PeerNs = Awaited<ReturnType<typeof peerUp>>;
   let alice: PeerNs;
@@ -57,8 +52,8 @@ describe("Live operations on a real engine", function () {
 
   it("first up: the tunnel is checked up with the expected key before `up` returns", async () => {
     const r = await up({ alice: { persistentKeepalive: 5 }, bob: {} });
-    assert.match(r.installed, /wg0 up in e2e-live with public key .*, listen port 51820/);
-    containerId = r.m.find(CONTAINER, name)[0].id!;
+    assert.match(r.installed, new RegExp(`wg0 up in ${name} with public key .*, listen port 51820`));
+    containerId = r.server.containerId;
     alice = await peerUp(r.server, "alice");
     bob = await peerUp(r.server, "bob");
     assert.ok(nsPing(alice.ns.name, "10.13.13.1", 2, 3).ok && nsPing(bob.ns.name, "10.13.13.1", 2, 3).ok);
@@ -76,9 +71,9 @@ describe("Live operations on a real engine", function () {
     const m = /(\d+) packets transmitted, (\d+) received/.exec(out)!;
     const sent = Number(m[1]), lost = sent - Number(m[2]);
     figure({ bench: "peer-change", lost, sent, upMs: r.ms, change: "+carol -bob while alice pings every 50 ms" });
-    assert.equal(r.m.actions.get(`${CONTAINER}::${name}`), "kept", "the container was not replaced");
-    assert.equal(r.m.find(CONTAINER, name)[0].id, containerId);
-    assert.equal(r.m.actions.get(`command:local:Command::${name}-install`), "updated", "the conf install ran again (wg syncconf)");
+    assert.equal(r.ops.get(`${CONTAINER}::${name}`), "same", "the engine did not touch the container");
+    assert.equal(r.server.containerId, containerId);
+    assert.equal(r.ops.get(`command:local:Command::${name}-install`), "update", "the conf install ran again (wg syncconf)");
     assert.equal(lost, 0, out);
     const keys = serverDump().peers.map((p) => p.publicKey);
     assert.ok(!keys.includes(nsWgDump(bob.ns.name, bob.ifname).publicKey), "bob is gone from the running interface");
@@ -94,8 +89,9 @@ describe("Live operations on a real engine", function () {
     const oldPub = nsWgDump(alice.ns.name, alice.ifname).publicKey;
     const carolPub = nsWgDump(carol.ns.name, carol.ifname).publicKey;
     const r = await up({ alice: { persistentKeepalive: 5, rotation: "2026-11-26" }, carol: { enabled: false } });
-    assert.equal(r.m.find(CONTAINER, name)[0].id, containerId, "still the same container");
-    const newPub = await mocks!.value(r.server.peers.alice.publicKey);
+    assert.equal(r.server.containerId, containerId, "still the same container");
+    assert.equal(r.ops.get(`${CONTAINER}::${name}`), "same");
+    const newPub = r.server.peers.alice.publicKey;
     assert.notEqual(newPub, oldPub);
     const keys = serverDump().peers.map((p) => p.publicKey);
     assert.ok(keys.includes(newPub) && !keys.includes(oldPub) && !keys.includes(carolPub));
@@ -107,12 +103,12 @@ describe("Live operations on a real engine", function () {
     assert.equal(nsWgDump(stale.name, staleWg.ifname).peers[0].latestHandshake, 0);
     const fresh = await peerUp(r.server, "alice");
     assert.ok(nsPing(fresh.ns.name, "10.13.13.1", 3, 2).ok, "the new key works");
-    assert.equal(await mocks!.value(r.server.peers.alice.address), "10.13.13.2", "rotation kept the address");
+    assert.equal(r.server.peers.alice.address, "10.13.13.2", "rotation kept the address");
     assert.equal(r.status.carol.present, false);
     assert.ok(!nsPing(carol.ns.name, "10.13.13.1", 2, 1).ok, "disabled carol cannot pass traffic");
 
     const r2 = await up({ alice: { persistentKeepalive: 5, rotation: "2026-11-26" }, carol: {} });
-    assert.equal(await mocks!.value(r2.server.peers.carol.publicKey), carolPub, "re-enabled with the same keys");
+    assert.equal(r2.server.peers.carol.publicKey, carolPub, "re-enabled with the same keys");
     assert.equal(r2.status.carol.present, true);
     await waitFor("carol passes traffic again", () => nsPing(carol.ns.name, "10.13.13.1", 1, 1).ok, 30_000, 500);
   });
@@ -120,9 +116,9 @@ describe("Live operations on a real engine", function () {
   it("always converged: a port change replaces the container and the running conf equals the rendered conf", async () => {
     const newPort = port + 1;
     const r = await up({ alice: { persistentKeepalive: 5, rotation: "2026-11-26" }, carol: {} }, { serverPort: newPort });
-    assert.equal(r.m.actions.get(`${CONTAINER}::${name}`), "replaced");
-    assert.notEqual(r.m.find(CONTAINER, name)[0].id, containerId);
-    const rendered = parseWgQuick(await mocks!.value(r.server.config));
+    assert.equal(r.ops.get(`${CONTAINER}::${name}`), "replace");
+    assert.notEqual(r.server.containerId, containerId);
+    const rendered = parseWgQuick(r.server.config);
     const running = parseWgQuick(dockerExec(name, ["wg", "showconf", "wg0"]));
     assert.equal(running.interface.privateKey, rendered.interface.privateKey);
     assert.equal(running.interface.listenPort, rendered.interface.listenPort);
@@ -133,20 +129,21 @@ describe("Live operations on a real engine", function () {
   });
 
   it("loud deployment check: without /dev/net/tun on a kernel lacking WireGuard, `up` fails with an actionable message", async () => {
-    const m = new EngineMocks({ docker: dockerApi });
-    m.install("wgkit-e2e", "no-tun");
-    const s = new WireGuardServer("e2e-notun", { serverUrl: "vpn.example.com", serverPort: port + 2, userspace: false, image: standinImage(), readyTimeoutSeconds: 5, peers: { x: {} } });
+    const notun = await RealStack.create("live-notun");
     try {
-      await assert.rejects(m.value(s.install.stdout), (e: Error) => {
-        figure({ bench: "deployment-check", message: e.message.split("\n").find((l) => l.startsWith("stderr:")) });
-        assert.match(e.message, /no WireGuard module and the container has no \/dev\/net\/tun/);
-        assert.match(e.message, /modprobe wireguard|userspace: true/);
-        assert.ok(!/PrivateKey|PresharedKey/.test(e.message), "no key material in the error");
-        return true;
-      });
+      const f = await notun.upFails(() => ({
+        server: serverOutputs(new WireGuardServer(`e2e-notun-${notun.id.slice(-6)}`, { serverUrl: "vpn.example.com", serverPort: port + 2, userspace: false, image: standinImage(), readyTimeoutSeconds: 5, peers: { x: {} } })),
+      }));
+      // The command provider's error quotes the whole install script first; the verdict is wgkit's last line.
+      figure({ bench: "deployment-check", message: f.message.split("\n").filter((l) => l.startsWith("wgkit: ")).pop(), ms: f.ms });
+      assert.match(f.message, /no WireGuard module and the container has no \/dev\/net\/tun/);
+      assert.match(f.message, /modprobe wireguard|userspace: true/);
+      assert.ok(!/PrivateKey|PresharedKey/.test(f.message), "no key material in the error");
+      assert.equal(f.ops.get(`command:local:Command::e2e-notun-${notun.id.slice(-6)}-install`), "create", "the install step is what failed");
     } finally {
-      await m.settle().catch(() => undefined);
-      await m.cleanup();
+      await notun.destroy();
     }
   });
+
+  scenarioEnd(() => stack, cleanup);
 });

@@ -1,5 +1,5 @@
 /**
- * Load: one server container with N real peers (WGKIT_LOAD_PEERS, default 50 to keep CI bounded;
+ * Load, on the real Pulumi engine: one server container with N real peers (WGKIT_LOAD_PEERS, default 50 to keep CI bounded;
  * the closing figures use 250). Each peer is a network namespace running userspace WireGuard on
  * one host bridge (203.0.113.0/24, host at .1), using its conf from the stack outputs. All must
  * handshake and pass a ping. Figures: time to converge, memory of the server container.
@@ -8,15 +8,15 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as pulumi from "@pulumi/pulumi";
-import Docker from "dockerode";
 import { parseWgShowDump } from "@wgkit/core";
 import { WireGuardServer } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
 import { run, runAsync, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import { CleanupRegistry, createNetns, isFreeOnHost } from "./harness/netns";
-import { dockerExec, figure } from "./server.test";
+import { dockerExec } from "./harness/exec";
+import { figure } from "./harness/figures";
+import { RealStack, scenarioEnd } from "./harness/realStack";
+import { ServerOut, serverOutputs } from "./harness/wgkitOutputs";
 
 const N = Number(process.env.WGKIT_LOAD_PEERS ?? 50);
 const BRIDGE = "wgkload0";
@@ -29,14 +29,8 @@ async function pool<T>(items: T[], width: number, fn: (t: T, i: number) => Promi
 }
 
 describe(`Load: one server, ${N} real peers`, function () {
-  const dockerApi = new Docker();
   const cleanup = new CleanupRegistry();
-  let mocks: EngineMocks;
-
-  after(async function () {
-    await cleanup.run();
-    await mocks?.cleanup();
-  });
+  let stack: RealStack | undefined;
 
   it(`all ${N} peers handshake and pass a ping`, async function () {
     assert.ok(N >= 1 && N <= 250, "WGKIT_LOAD_PEERS is 1..250 (one /24 underlay bridge)");
@@ -54,17 +48,19 @@ describe(`Load: one server, ${N} real peers`, function () {
     run("ip", ["addr", "add", "203.0.113.1/24", "dev", BRIDGE]);
     run("ip", ["link", "set", BRIDGE, "up"]);
 
-    mocks = new EngineMocks({ docker: dockerApi });
-    mocks.install("wgkit-e2e", "load");
+    stack = await RealStack.create("load");
+    const name = `e2e-load-${stack.id.slice(-6)}`;
     const port = 40000 + Math.floor(Math.random() * 10000);
     const names = Array.from({ length: N }, (_, i) => `p${i}`);
-    const t0 = Date.now();
-    const server = new WireGuardServer("e2e-load", {
-      serverUrl: "203.0.113.1", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(),
-      peers: Object.fromEntries(names.map((n) => [n, {}])),
-    });
-    const configs = await mocks.value(pulumi.all(names.map((n) => server.peers[n].config)));
-    const deployMs = Date.now() - t0;
+    const r = await stack.up(() => ({
+      server: serverOutputs(new WireGuardServer(name, {
+        serverUrl: "203.0.113.1", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(),
+        peers: Object.fromEntries(names.map((n) => [n, {}])),
+      })),
+    }));
+    const server: ServerOut = r.outputs.server;
+    const configs = names.map((n) => server.peers[n].config);
+    const deployMs = r.ms;
 
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "wgkit-load-"));
     cleanup.add(`remove ${dir}`, () => fs.rmSync(dir, { recursive: true, force: true }));
@@ -88,12 +84,14 @@ describe(`Load: one server, ${N} real peers`, function () {
       }
     });
     const convergeMs = Date.now() - t1;
-    const dump = parseWgShowDump(dockerExec("e2e-load", ["wg", "show", "wg0", "dump"]));
+    const dump = parseWgShowDump(dockerExec(name, ["wg", "show", "wg0", "dump"]));
     const handshaken = dump.peers.filter((p) => p.latestHandshake > 0).length;
-    const memUsage = run("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}", "e2e-load"]).trim().split(" / ")[0];
-    figure({ bench: "load", peers: N, deployMs, convergeMs, handshaken, pinged: N - failed.length, serverMem: memUsage });
+    const memUsage = run("docker", ["stats", "--no-stream", "--format", "{{.MemUsage}}", name]).trim().split(" / ")[0];
+    figure({ bench: "load", peers: N, deployMs, previewMs: r.previewMs, convergeMs, handshaken, pinged: N - failed.length, serverMem: memUsage });
     assert.deepEqual(failed, []);
     assert.equal(dump.peers.length, N);
     assert.equal(handshaken, N);
   });
+
+  scenarioEnd(() => stack, cleanup);
 });

@@ -1,47 +1,48 @@
 /**
- * The first promise on a real engine: a device configured from the first `up` keeps working
- * through a sequence of updates — others added, removed, rotated, disabled, a container restart —
- * with updates handed over in-process (the previous EngineMocks) and as a new process would see
- * them (the previous update's state written as JSON and read back). Then random sequences
- * (fast-check) through the same harness, checking the device with real packets after each update.
+ * The first promise on the real Pulumi engine: a device configured from the first `up` keeps
+ * working through a sequence of updates of the same stack — others added, removed, rotated,
+ * disabled, a container restart — each update either through the same workspace or through a
+ * new one that finds the stack only by its backend's files (as another process would). Then
+ * random sequences (fast-check) through the same stack, checking the device with real packets
+ * after each update.
  */
 import * as assert from "assert";
 import * as fc from "fast-check";
-import * as pulumi from "@pulumi/pulumi";
 import Docker from "dockerode";
 import { ServerPeerArgs, WireGuardServer } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
 import { standinImage } from "./harness/hooks";
+import { RealStack, scenarioEnd } from "./harness/realStack";
+import { ServerOut, serverOutputs } from "./harness/wgkitOutputs";
 import { CleanupRegistry, allocateLink, createNetns, nsPing, nsWgDump, waitFor, wgQuickUp } from "./harness/netns";
-import { dialFrom, dockerExec, figure } from "./server.test";
+import { dialFrom } from "./harness/netns";
+import { dockerExec } from "./harness/exec";
+import { figure } from "./harness/figures";
 
 const CONTAINER = "docker:index/container:Container";
 
 describe("Peer state on a real engine: the first device keeps working", function () {
   const dockerApi = new Docker();
   const cleanup = new CleanupRegistry();
-  let mocks: EngineMocks | undefined;
-  const name = "e2e-state";
+  let stack: RealStack | undefined;
+  let name: string;
   const port = 30000 + Math.floor(Math.random() * 9000);
 
-  /** One `pulumi up`; `handover` says how the previous update's state reaches it. */
-  async function up(peers: Record<string, ServerPeerArgs>, handover: "same-process" | "new-process") {
-    const previous = mocks && handover === "new-process" ? EngineMocks.fromState(JSON.parse(JSON.stringify(mocks.toState())), dockerApi) : mocks;
-    mocks = new EngineMocks({ docker: dockerApi, previous }).install("wgkit-e2e", "peer-state");
-    const server = new WireGuardServer(name, { serverUrl: "vpn.example.com", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(), peers });
-    const names = Object.keys(peers);
-    const [installed, vals] = await mocks.value(pulumi.all([server.install.stdout, pulumi.all(names.map((n) => pulumi.all([server.peers[n].address, server.peers[n].publicKey, server.peers[n].config])))]));
-    await mocks.settle();
-    await mocks.retireUnseen();
-    const out: Record<string, { address: string; publicKey: string; config: string }> = {};
-    names.forEach((n, i) => { out[n] = { address: vals[i][0], publicKey: vals[i][1], config: vals[i][2] }; });
-    return { installed, peers: out, containerId: mocks.find(CONTAINER, name)[0].id! };
-  }
-
-  after(async function () {
-    await cleanup.run();
-    await mocks?.cleanup();
+  before(async () => {
+    stack = await RealStack.create("peer-state");
+    name = `e2e-state-${stack.id.slice(-6)}`;
   });
+
+  /** One `pulumi up`; `handover` says how the update finds the stack (this workspace, or a new one). */
+  async function up(peers: Record<string, ServerPeerArgs>, handover: "same-process" | "new-process") {
+    if (handover === "new-process") stack = await stack!.reopen();
+    const r = await stack!.up(() => ({
+      server: serverOutputs(new WireGuardServer(name, { serverUrl: "vpn.example.com", serverPort: port, allowedIps: ["10.13.13.0/24"], userspace: true, image: standinImage(), peers })),
+    }));
+    const server: ServerOut = r.outputs.server;
+    const out: Record<string, { address: string; publicKey: string; config: string }> = {};
+    for (const n of Object.keys(peers)) out[n] = { address: server.peers[n].address, publicKey: server.peers[n].publicKey, config: server.peers[n].config };
+    return { installed: server.install, peers: out, containerId: server.containerId, ops: r.ops };
+  }
 
   let first: { address: string; publicKey: string; config: string };
   let device: ReturnType<typeof createNetns>;
@@ -67,6 +68,7 @@ describe("Peer state on a real engine: the first device keeps working", function
     for (const [what, peers, handover] of steps) {
       const r = await up(peers, handover);
       assert.equal(r.containerId, containerId, `${what}: same container`);
+      assert.equal(r.ops.get(`${CONTAINER}::${name}`), "same", `${what}: the engine did not touch the container`);
       // Issue 20: a peer without allowedIps of its own routes the spoke LANs it may reach, so
       // the conf gains the spokes' LANs (nothing else changes; a disabled spoke keeps its place,
       // so enabling it again changes no device); the device keeps its first conf below and keeps
@@ -123,4 +125,6 @@ describe("Peer state on a real engine: the first device keeps working", function
     }), { numRuns: Number(process.env.WGKIT_E2E_PROPERTY_RUNS ?? 3) });
     figure({ bench: "peer-state-property-e2e", runs, updates });
   });
+
+  scenarioEnd(() => stack, cleanup);
 });

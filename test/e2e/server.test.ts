@@ -1,70 +1,62 @@
 /**
- * WireGuardServer on the real Docker Engine, proven by packets (issue: seed scenarios 1, 2, 3, 6, 7).
- * One program — a dual-stack server with three peers, exactly as a user writes it — runs under the
- * SDK mocks with EngineMocks applying it to the engine. Peers are network namespaces using the
- * peer confs from the stack outputs, unmodified except for the Endpoint host (the harness's
- * stand-in for serverUrl). Figures are printed as JSON lines.
+ * WireGuardServer on the real engine, proven by packets (issue: seed scenarios 1, 2, 3, 6, 7).
+ * One program — a dual-stack server with three peers, exactly as a user writes it — deployed by
+ * `pulumi up` (harness/realStack.ts). Peers are network namespaces using the peer confs from the
+ * stack outputs, unmodified except for the Endpoint host (the harness's stand-in for serverUrl).
+ * Figures are printed as JSON lines.
  */
 import * as assert from "assert";
-import * as pulumi from "@pulumi/pulumi";
 import Docker from "dockerode";
 import { parseWgQuick } from "@wgkit/core";
 import { WireGuardServer } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
 import { figure } from "./harness/figures";
-import { run, runAsync, tryRun } from "./harness/exec";
+import { dockerExec, run, runAsync, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
+import { RealStack, scenarioEnd } from "./harness/realStack";
+import { ServerOut, serverOutputs } from "./harness/wgkitOutputs";
 import {
-  CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, nsPing, nsRun, nsSpawn, nsWgDump, parseWgDump, waitFor,
+  CleanupRegistry, Netns, WgQuickHandle, allocateLink, createNetns, dialFrom, nsPing, nsRun, nsSpawn, nsWgDump, parseWgDump, waitFor,
   wgGenKeyPair, wgQuickUp,
 } from "./harness/netns";
-
-export { figure };
-
-export function dockerExec(container: string, argv: string[]): string {
-  return run("docker", ["exec", container, ...argv]);
-}
-
-/** Dials the published port from a namespace of its own: the peer conf with only the Endpoint host swapped. */
-export function dialFrom(ns: Netns, conf: string, port: number): string {
-  return conf.replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
-}
 
 const NAMES = ["alice", "bob", "carol"] as const;
 
 describe("WireGuardServer on a real engine: server + 3 peers, dual stack", function () {
   const dockerApi = new Docker();
   const cleanup = new CleanupRegistry();
-  let mocks: EngineMocks;
-  let server: WireGuardServer;
+  let stack: RealStack | undefined;
+  let out: ServerOut;
   let container: string;
   let port: number;
   const peers: Record<string, { ns: Netns; wg: WgQuickHandle; address: string; address6: string; config: string }> = {} as never;
 
   before(async function () {
-    mocks = new EngineMocks({ docker: dockerApi, log: (m) => process.env.WGKIT_E2E_VERBOSE && console.log("      " + m) });
-    mocks.install("wgkit-e2e", "server");
+    stack = await RealStack.create("server");
     port = 40000 + Math.floor(Math.random() * 10000);
+    const name = `e2e-hub-${stack.id.slice(-6)}`;
     const t0 = Date.now();
-    server = new WireGuardServer("e2e-hub", {
-      serverUrl: "vpn.example.com",
-      serverPort: port,
-      subnet: "10.13.13.0/24",
-      subnet6: "fd42:13:13::/64",
-      allowedIps: ["10.13.13.0/24", "fd42:13:13::/64"],
-      userspace: true,
-      image: standinImage(),
-      peers: { alice: {}, bob: { persistentKeepalive: 25 }, carol: {} },
+    const r = await stack.up(() => {
+      const server = new WireGuardServer(name, {
+        serverUrl: "vpn.example.com",
+        serverPort: port,
+        subnet: "10.13.13.0/24",
+        subnet6: "fd42:13:13::/64",
+        allowedIps: ["10.13.13.0/24", "fd42:13:13::/64"],
+        userspace: true,
+        image: standinImage(),
+        peers: { alice: {}, bob: { persistentKeepalive: 25 }, carol: {} },
+      });
+      return { server: serverOutputs(server) };
     });
-    const [name, installed] = await mocks.value(pulumi.all([server.container.name, server.install.stdout]));
-    container = name;
-    figure({ bench: "e2e-deploy", what: "server + 3 peers applied (image, volume, container, conf install, tunnel check)", ms: Date.now() - t0 });
-    assert.match(installed, /wg0 up in e2e-hub with public key/);
+    out = r.outputs.server;
+    container = out.container;
+    figure({ bench: "e2e-deploy", what: "server + 3 peers: pulumi up (image, volume, container, conf install, tunnel check)", ms: r.ms, previewMs: r.previewMs, totalMs: Date.now() - t0 });
+    assert.match(out.install, new RegExp(`wg0 up in ${name} with public key`));
+    assert.ok(r.secret.has("server"), "the server's outputs hold secrets (peer confs), so the stack output is secret");
 
     const tUp = Date.now();
     for (const n of NAMES) {
-      const p = server.peers[n];
-      const [config, address, address6] = await mocks.value(pulumi.all([p.config, p.address, p.address6]));
+      const { config, address, address6 } = out.peers[n];
       const ns = createNetns(cleanup, { link: allocateLink() });
       const wg = wgQuickUp(cleanup, ns.name, dialFrom(ns, config, port));
       peers[n] = { ns, wg, address, address6: address6!, config };
@@ -74,11 +66,6 @@ describe("WireGuardServer on a real engine: server + 3 peers, dual stack", funct
     const started = Date.parse((await dockerApi.getContainer(container).inspect()).State.StartedAt);
     // includes the conf install and the peers' wg-quick up (wg's handshake clock has 1 s resolution, so poll instead)
     figure({ bench: "e2e-handshake", containerStartToAllHandshakedMs: Date.now() - started, peersUpToAllHandshakedMs: Date.now() - tUp });
-  });
-
-  after(async function () {
-    await cleanup.run();
-    await mocks.cleanup();
   });
 
   it("the conf inside the container is mode 0600 (it holds the private key)", () => {
@@ -144,7 +131,7 @@ describe("WireGuardServer on a real engine: server + 3 peers, dual stack", funct
   });
 
   it("the NixOS output carries the same peer material as the peer's wg-quick conf", async () => {
-    const nix = await mocks.value(server.peers.alice.nixos);
+    const nix = out.peers.alice.nixos;
     const conf = parseWgQuick(peers.alice.config);
     const peer = conf.peers[0];
     assert.ok(nix.includes(`publicKey = "${peer.publicKey}";`));
@@ -160,7 +147,7 @@ describe("WireGuardServer on a real engine: server + 3 peers, dual stack", funct
   it("restart survival: the container is killed, the restart policy brings it back, peers pass traffic with the same keys", async () => {
     const c = dockerApi.getContainer(container);
     const before = await c.inspect();
-    const pub = await mocks.value(server.publicKey);
+    const pub = out.publicKey;
     const t0 = Date.now();
     run("kill", ["-9", String(before.State.Pid)]); // a crash, not a `docker stop`
     await waitFor("container restarted", async () => {
@@ -221,4 +208,6 @@ describe("WireGuardServer on a real engine: server + 3 peers, dual stack", funct
     figure({ bench: "throughput", viaServerMbps: Math.round(via / 1e6), bareMbps: Math.round(bare / 1e6), ratio: Math.round((via / bare) * 100) / 100, note: "peer->server container->peer vs peer->peer, userspace wireguard-go" });
     assert.ok(via > 0 && bare > 0);
   });
+
+  scenarioEnd(() => stack, cleanup);
 });

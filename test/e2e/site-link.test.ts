@@ -2,7 +2,8 @@
  * SiteLink on the real Docker Engine, proven by packets between two "LANs".
  *
  * Each program, written as a user would (SiteLink from @wgkit/pulumi, docker.Network from
- * @pulumi/docker), declares two Docker bridge networks in 198.19.0.0/16 (inside the daemon's
+ * @pulumi/docker), deployed by `pulumi up` on the real engine (a stack per test, ending in
+ * `refresh --expect-no-changes` and `destroy`), declares two Docker bridge networks in 198.19.0.0/16 (inside the daemon's
  * 198.18.0.0/15 pool) and a SiteLink whose site A container sits on LAN A and site B on LAN B.
  * Site A's endpoint is LAN B's gateway (the Docker host as site B sees it) and site A's published
  * port. A network namespace on each network's Linux bridge is a "LAN host"; it gets no default
@@ -15,17 +16,15 @@
  */
 import * as assert from "assert";
 import * as crypto from "crypto";
-import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import Docker from "dockerode";
 import { SiteLink } from "@wgkit/pulumi";
-import { EngineMocks } from "./harness/engine-mocks";
-import { engineEachTest } from "./harness/lifecycle";
 import { figure } from "./harness/figures";
+import { RealStack, onRealStack } from "./harness/realStack";
 import { run, runAsync, tryRun } from "./harness/exec";
 import { standinImage } from "./harness/hooks";
 import {
-  CleanupRegistry, Netns, createNetns, hostIpv4Prefixes, isFreeOnHost, nsPing, nsRun, nsSpawn, parseWgDump, waitFor, WgDumpInterface,
+  CleanupRegistry, Netns, createNetns, dockerBridgeName, hostIpv4Prefixes, isFreeOnHost, nsPing, nsRun, nsSpawn, parseWgDump, waitFor, WgDumpInterface,
 } from "./harness/netns";
 
 
@@ -63,7 +62,6 @@ async function tcpHello(ns: string, addr: string, port: number): Promise<string>
 
 interface Deployed {
   id: string;
-  link: SiteLink;
   containerA: string;
   containerB: string;
   lanA: { subnet: string; gateway: string; bridge: string; host: Netns };
@@ -75,8 +73,8 @@ interface Deployed {
   deployMs: number;
 }
 
-/** The Pulumi program (two networks + SiteLink) and a LAN host namespace on each network's bridge. */
-async function deploy(mocks: EngineMocks, cleanup: CleanupRegistry, mode: "routed" | "masquerade"): Promise<Deployed> {
+/** The Pulumi program (two networks + SiteLink), and a LAN host namespace on each network's bridge. */
+async function deploy(stack: RealStack, cleanup: CleanupRegistry, mode: "routed" | "masquerade"): Promise<Deployed> {
   const id = crypto.randomBytes(3).toString("hex");
   const [x, y] = pickLans();
   const subA = `198.19.${x}.0/24`, gwA = `198.19.${x}.1`;
@@ -86,33 +84,35 @@ async function deploy(mocks: EngineMocks, cleanup: CleanupRegistry, mode: "route
   if (portB === portA) portB++;
 
   // ---- the Pulumi program, as a user writes it
-  const t0 = Date.now();
-  const netA = new docker.Network(`e2e-lana-${id}`, { name: `e2e-lana-${id}`, driver: "bridge", ipamConfigs: [{ subnet: subA, gateway: gwA }] });
-  const netB = new docker.Network(`e2e-lanb-${id}`, { name: `e2e-lanb-${id}`, driver: "bridge", ipamConfigs: [{ subnet: subB, gateway: gwB }] });
-  const link = new SiteLink(`e2e-sl-${id}`, {
-    siteA: {
-      name: "a", lans: [subA], networks: [netA.name], publishPort: portA,
-      // where site B reaches site A: the Docker host (LAN B's gateway) on A's published port
-      endpoint: `${gwB}:${portA}`,
-      userspace: true, image: standinImage(),
-    },
-    siteB: { name: "b", lans: [subB], networks: [netB.name], publishPort: portB, userspace: true, image: standinImage() },
-    mode,
+  const r = await stack.up(() => {
+    const netA = new docker.Network(`e2e-lana-${id}`, { name: `e2e-lana-${id}`, driver: "bridge", ipamConfigs: [{ subnet: subA, gateway: gwA }] });
+    const netB = new docker.Network(`e2e-lanb-${id}`, { name: `e2e-lanb-${id}`, driver: "bridge", ipamConfigs: [{ subnet: subB, gateway: gwB }] });
+    const link = new SiteLink(`e2e-sl-${id}`, {
+      siteA: {
+        name: "a", lans: [subA], networks: [netA.name], publishPort: portA,
+        // where site B reaches site A: the Docker host (LAN B's gateway) on A's published port
+        endpoint: `${gwB}:${portA}`,
+        userspace: true, image: standinImage(),
+      },
+      siteB: { name: "b", lans: [subB], networks: [netB.name], publishPort: portB, userspace: true, image: standinImage() },
+      mode,
+    });
+    return {
+      outA: link.siteA.install.stdout, outB: link.siteB.install.stdout, containerA: link.siteA.container.name, containerB: link.siteB.container.name,
+      routesA: link.siteA.routes, routesB: link.siteB.routes, lanAddressA: link.siteA.lanAddress, lanAddressB: link.siteB.lanAddress,
+      netA: netA.name, netB: netB.name,
+    };
   });
-  const [outA, outB, containerA, containerB, routesA, routesB, lanAddressA, lanAddressB] = await mocks.value(pulumi.all([
-    link.siteA.install.stdout, link.siteB.install.stdout, link.siteA.container.name, link.siteB.container.name,
-    link.siteA.routes, link.siteB.routes, link.siteA.lanAddress, link.siteB.lanAddress,
-  ]));
-  const deployMs = Date.now() - t0;
+  const { outA, outB, containerA, containerB, routesA, routesB, lanAddressA, lanAddressB, netA, netB } = r.outputs;
+  const deployMs = r.ms;
   assert.match(outA, /wg0 up in e2e-sl-.*-a with public key/);
   assert.match(outB, /wg0 up in e2e-sl-.*-b with public key/);
 
-  const bridgeOf = (logical: string) => mocks.find("docker:index/network:Network", logical)[0].state.bridgeName as string;
-  const brA = bridgeOf(`e2e-lana-${id}`), brB = bridgeOf(`e2e-lanb-${id}`);
+  const brA = dockerBridgeName(netA), brB = dockerBridgeName(netB);
   const hostA = createNetns(cleanup, { bridge: brA, bridgeAddr: { addr: `198.19.${x}.200`, prefixLen: 24, gateway: gwA } });
   const hostB = createNetns(cleanup, { bridge: brB, bridgeAddr: { addr: `198.19.${y}.200`, prefixLen: 24, gateway: gwB } });
   return {
-    id, link, containerA, containerB,
+    id, containerA, containerB,
     lanA: { subnet: subA, gateway: gwA, bridge: brA, host: hostA },
     lanB: { subnet: subB, gateway: gwB, bridge: brB, host: hostB },
     routesA, routesB, lanAddressA, lanAddressB, deployMs,
@@ -136,13 +136,12 @@ async function handshakes(d: Deployed): Promise<{ ms: number; a: WgDumpInterface
 
 describe("SiteLink on a real engine: two Docker LANs joined site to site", function () {
   const dockerApi = new Docker();
-  const engine = engineEachTest("site-link", dockerApi);
-  let mocks: EngineMocks;
   let cleanup: CleanupRegistry;
-  beforeEach(() => { mocks = engine.mocks(); cleanup = engine.cleanup(); });
+  beforeEach(() => { cleanup = new CleanupRegistry(); });
+  afterEach(async () => { await cleanup.run(); });
 
-  it('routed: LAN host A and LAN host B reach each other (ping, TCP both ways) with the static routes from `routes`', async function () {
-    const d = await deploy(mocks, cleanup, "routed");
+  it('routed: LAN host A and LAN host B reach each other (ping, TCP both ways) with the static routes from `routes`', () => onRealStack("site-link-routed", async (stack) => {
+    const d = await deploy(stack, cleanup, "routed");
     const { lanA, lanB } = d;
 
     // the outputs name the real next hops
@@ -201,10 +200,10 @@ describe("SiteLink on a real engine: two Docker LANs joined site to site", funct
       pingABAvgMs: ab.avgMs, pingBAAvgMs: ba.avgMs, iperfABMbps: mbps,
       tunnelRxBytesA: a2.peers[0].rxBytes, tunnelRxBytesB: b2.peers[0].rxBytes,
     });
-  });
+  }));
 
-  it("masquerade: the far LAN host needs no route — it answers the far site container's LAN address", async function () {
-    const d = await deploy(mocks, cleanup, "masquerade");
+  it("masquerade: the far LAN host needs no route — it answers the far site container's LAN address", () => onRealStack("site-link-masq", async (stack) => {
+    const d = await deploy(stack, cleanup, "masquerade");
     const { lanA, lanB } = d;
     const hs = await handshakes(d);
     assert.match(run("docker", ["exec", d.containerB, "iptables", "-t", "nat", "-S", "POSTROUTING"]), /-o eth\+ -j MASQUERADE/);
@@ -220,5 +219,5 @@ describe("SiteLink on a real engine: two Docker LANs joined site to site", funct
     assert.equal(hello, `wgkit ${d.lanAddressB}`, "LAN host B sees site B's container (NAT), not LAN host A");
 
     figure({ bench: "site-link", mode: "masquerade", deployMs: d.deployMs, handshakeWaitAfterDeployMs: hs.ms, pingABAvgMs: ab.avgMs, farSideSees: hello.split(" ")[1] });
-  });
+  }));
 });

@@ -39,8 +39,10 @@ async function run(mocks: RecordingMocks, peers: WireGuardServerArgs["peers"], e
   }
   await value(s.install.stdout);
   await settle();
-  const install = mocks.byType(COMMAND).find((r) => r.name === "hub-install")!.inputs;
-  const seed = mocks.byType(COMMAND).find((r) => r.name === "hub-seed")!.inputs;
+  // The scripts travel in WGKIT_SCRIPT (core INSTALL_COMMAND is the short `create`): compare those.
+  const script = (name: string) => { const i = mocks.byType(COMMAND).find((r) => r.name === name)!.inputs; return { ...i, create: i.environment.WGKIT_SCRIPT as string }; };
+  const install = script("hub-install");
+  const seed = script("hub-seed");
   const container = mocks.byType(CONTAINER)[0].inputs;
   const fingerprint = /echo ([0-9a-f]{64}) > \/config\/wg_confs\/\.wg0\.wanted/.exec(install.create)![1];
   return { s, out, install, seed, container, fingerprint, conf: await value(s.config) };

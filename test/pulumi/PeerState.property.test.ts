@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import { bigIntToIp, hostInSubnet, parseSubnet } from "@wgkit/core";
-import { Snapshot } from "../support/mocks";
+import { migrateSnapshot, Snapshot } from "../support/mocks";
 import { PeerResult, Program, runStep, runStepInNewProcess, StepOptions, StepResult } from "../support/peerStateProgram";
 
 /**
@@ -208,7 +208,7 @@ function parseSubnetCapacity(subnet: string): number {
 }
 
 describe("Peer state: a stack made by wgkit 0.1 (a Peer component per server peer) upgrades in place", () => {
-  it("keeps every peer's keys and remembered address through the aliases", async () => {
+  it("keeps every peer's keys and remembered address through `wgkit migrate-state` and the aliases", async () => {
     const crypto = await import("crypto");
     const { privateKeyFromSeed, publicKeyOf } = await import("@wgkit/core");
     const base = "urn:pulumi:test::wgkit-test::wgkit:index:WireGuardServer";
@@ -227,7 +227,9 @@ describe("Peer state: a stack made by wgkit 0.1 (a Peer component per server pee
       add(`${base}$wgkit:index:Peer$${rb}::wg-${n}-keys`, `wg-${n}-keys`, { length: 64, keepers: { rotation: "", createdIn: crypto.randomUUID() } }, l.seed);
       add(`${base}$wgkit:index:Peer$${rb}::wg-${n}-address`, `wg-${n}-address`, { length: 1, keepers: { address: l.address, address6: "" } }, crypto.randomBytes(1));
     }
-    const r = await runStep(snap, { subnet: "10.13.13.0/24", peers: { laptop: {}, phone: {}, tablet: {} } });
+    const migrated = migrateSnapshot(snap);
+    assert.equal(migrated.moved.length, 3, "the server's seed and both peers' (under their Peer components)");
+    const r = await runStep(migrated.snapshot, { subnet: "10.13.13.0/24", peers: { laptop: {}, phone: {}, tablet: {} } });
     assert.equal(r.error, undefined, JSON.stringify(r.error));
     for (const [n, l] of Object.entries(legacy)) {
       assert.equal(r.peers![n].publicKey, publicKeyOf(privateKeyFromSeed(l.seed.subarray(0, 32))), `${n}: key kept`);
@@ -236,6 +238,61 @@ describe("Peer state: a stack made by wgkit 0.1 (a Peer component per server pee
     assert.equal(r.serverPublicKey, publicKeyOf(privateKeyFromSeed(serverSeed.subarray(0, 32))));
     assert.ok(!["10.13.13.5", "10.13.13.2"].includes(r.peers!.tablet.address), "the newcomer avoids both");
     assert.ok(!Object.keys(r.snapshot).some((u) => u.includes("wgkit:index:Peer$")), "state moved to the new layout");
+  });
+});
+
+describe("Peer state: a stack whose key seeds are RandomBytes (every version before RandomPassword seeds)", () => {
+  const RB = "random:index/randomBytes:RandomBytes", RP = "random:index/randomPassword:RandomPassword";
+  const program: Program = { subnet: "10.13.13.0/24", peers: { laptop: {}, phone: { address: "10.13.13.9" }, tablet: {} } };
+
+  /** The state the RandomBytes layout leaves: each seed a 64-byte RandomBytes of the same name and keepers. */
+  async function bytesLayout() {
+    const crypto = await import("crypto");
+    const made = await runStep({}, program);
+    const snap: Snapshot = {};
+    const seeds: Record<string, Buffer> = {};
+    for (const r of Object.values(made.snapshot)) {
+      if (r.type !== RP) { snap[r.urn] = r; continue; }
+      const bytes = crypto.randomBytes(64);
+      const urn = r.urn.replace(`$${RP}::`, `$${RB}::`);
+      const inputs = { length: 64, keepers: r.inputs.keepers };
+      snap[urn] = { urn, type: RB, name: r.name, inputs, outputs: { ...inputs, base64: bytes.toString("base64"), hex: bytes.toString("hex") } };
+      seeds[r.name] = bytes;
+    }
+    return { made, snap, seeds };
+  }
+
+  it("after `wgkit migrate-state`: every key and address unchanged, no seed created, placement order kept, a second migration moves nothing", async () => {
+    const { privateKeyFromSeed, publicKeyOf } = await import("@wgkit/core");
+    const { made, snap, seeds } = await bytesLayout();
+    assert.deepEqual(Object.keys(seeds).sort(), ["wg-key", "wg/laptop/keys", "wg/phone/keys", "wg/tablet/keys"]);
+    const migrated = migrateSnapshot(snap);
+    assert.equal(migrated.moved.length, 4);
+    assert.equal(migrateSnapshot(migrated.snapshot).moved.length, 0, "idempotent");
+    const r = await runStep(migrated.snapshot, { ...program, peers: { ...program.peers, watch: {} } });
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    for (const n of Object.keys(program.peers)) {
+      const b = seeds[`wg/${n}/keys`];
+      assert.equal(r.peers![n].privateKey, privateKeyFromSeed(b.subarray(0, 32)), `${n}: private key kept`);
+      assert.equal(r.peers![n].presharedKey, b.subarray(32, 64).toString("base64"), `${n}: preshared key kept`);
+      assert.equal(r.peers![n].address, made.peers![n].address, `${n}: address kept`);
+    }
+    assert.equal(r.serverPublicKey, publicKeyOf(privateKeyFromSeed(seeds["wg-key"].subarray(0, 32))));
+    assert.ok(!Object.values(made.peers!).some((p) => p.address === r.peers!.watch.address), "the newcomer avoids every remembered address");
+    const createdSeeds = Object.values(r.snapshot).filter((x) => x.type === RP && !migrated.snapshot[x.urn]).map((x) => x.name);
+    assert.deepEqual(createdSeeds, ["wg/watch/keys"], "only the newcomer's seed is new");
+    assert.ok(!Object.values(r.snapshot).some((x) => x.type === RB && x.inputs.length === 64), "no RandomBytes seed left");
+  });
+
+  it("the failure mode without the migration: every device gets new keys (the addresses stay)", async () => {
+    const { privateKeyFromSeed } = await import("@wgkit/core");
+    const { made, snap, seeds } = await bytesLayout();
+    const r = await runStep(snap, program);
+    assert.equal(r.error, undefined, JSON.stringify(r.error));
+    for (const n of Object.keys(program.peers)) {
+      assert.notEqual(r.peers![n].privateKey, privateKeyFromSeed(seeds[`wg/${n}/keys`].subarray(0, 32)), `${n}: new key`);
+      assert.equal(r.peers![n].address, made.peers![n].address, `${n}: address kept`);
+    }
   });
 });
 

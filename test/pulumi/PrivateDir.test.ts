@@ -162,7 +162,7 @@ describe("PrivateDir in WireGuardServer (userspace: true, SDK mocks)", () => {
     const second = await imageInputs();
     const hash = userspaceImageName().split(":")[1];
     const dir = path.join(base, `wgkit-${uid}`, `userspace-${hash}`);
-    assert.deepEqual(first.build, { context: dir, dockerfile: path.join(dir, "Dockerfile") });
+    assert.deepEqual(first.build, { context: dir, dockerfile: path.join(dir, "Dockerfile"), platform: "linux/amd64" });
     assert.deepEqual(second, first);
     assert.equal(fs.readFileSync(path.join(dir, "Dockerfile"), "utf8"), userspaceDockerfile());
   });

@@ -39,8 +39,8 @@ async function deploy(privateKey: string) {
     peers: { office: { serverAllowedIps: pulumi.secret([LAN]) }, laptop: {} },
   });
   const conf = await value(s.config);
-  await value(s.install.create);
-  return { m, conf, create: await value(s.install.create) as string };
+  const env = await value(s.install.environment) as Record<string, string>;
+  return { m, conf, create: env.WGKIT_SCRIPT };
 }
 
 describe("Hardening III (issue 19) class 6: digests of secrets in plain inputs", function () {

@@ -1,17 +1,25 @@
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { generateKeyPair, parseWgQuick, peerConf, privateKeyFromSeed, renderWgQuick } from "@wgkit/core";
+import { generateKeyPair, keysOfSeedMaterial, parseWgQuick, peerConf, privateKeyFromSeed, renderWgQuick, seedMaterial } from "@wgkit/core";
+import { mockPassword } from "../support/mocks";
 import { evaluate, programs, StackRefMocks } from "./Examples.test";
 
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 /** Deterministic "random" bytes per resource name, so the audit knows every key that exists. */
 const bytesFor = (name: string, n = 64) => crypto.createHash("sha512").update(`audit:${name}`).digest().subarray(0, n);
 
-/** Every form in which key material can appear: seeds (base64/hex), private keys, preshared keys. */
+/** Every form in which key material can appear: seeds (the password, its bytes in base64/hex), private keys, preshared keys. */
 function keyMaterial(registrations: pulumi.runtime.MockResourceArgs[], extra: string[]): string[] {
   const out = new Set(extra);
-  // key seeds (64 bytes) and any other RandomBytes long enough to be key material (not the 1-byte address memories)
+  // key seeds: RandomPasswords (the mocks make each one's password of its bytesFor)
+  for (const r of registrations.filter((x) => x.type === "random:index/randomPassword:RandomPassword")) {
+    const password = mockPassword(bytesFor(r.name), r.inputs.length);
+    const b = Buffer.from(seedMaterial(password));
+    const k = keysOfSeedMaterial(password);
+    out.add(password).add(b.toString("base64")).add(b.toString("hex")).add(k.privateKey).add(k.presharedKey);
+  }
+  // any RandomBytes long enough to be key material (not the 1-byte address memories)
   for (const r of registrations.filter((x) => x.type === "random:index/randomBytes:RandomBytes" && x.inputs.length >= 32)) {
     const b = bytesFor(r.name, r.inputs.length);
     out.add(b.toString("base64")).add(b.toString("hex"));

@@ -12,7 +12,10 @@ import { ClientTunnel, SiteLink, WireGuardServer } from "@wgkit/pulumi";
 import { RecordingMocks, settle, Snapshot, useMocks, value } from "../support/mocks";
 
 const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
-const SERVER_CHAIN = `wgkit:index:WireGuardServer$${RANDOM_BYTES}`;
+const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+/** Key seeds are RandomPasswords, address memories RandomBytes. */
+const SEED_CHAIN = `wgkit:index:WireGuardServer$${RANDOM_PASSWORD}`;
+const MEMORY_CHAIN = `wgkit:index:WireGuardServer$${RANDOM_BYTES}`;
 const urnOf = (chain: string, name: string) => `urn:pulumi:test::wgkit-test::${chain}::${name}`;
 const dupes = (urns: string[]) => urns.filter((u, i) => urns.indexOf(u) !== i);
 
@@ -24,7 +27,7 @@ describe("Uniqueness: child resource names cannot collide across components (iss
     await settle();
     const urns = m.registrations.map((r) => r.urn);
     assert.deepEqual(dupes(urns), []);
-    assert.ok(urns.includes(urnOf(SERVER_CHAIN, "home/office-laptop/keys")) && urns.includes(urnOf(SERVER_CHAIN, "home-office/laptop/keys")));
+    assert.ok(urns.includes(urnOf(SEED_CHAIN, "home/office-laptop/keys")) && urns.includes(urnOf(SEED_CHAIN, "home-office/laptop/keys")));
   });
 
   it("SiteLink aa + site b-c and SiteLink aa-b + site c give distinct URNs", async () => {
@@ -42,10 +45,10 @@ describe("Uniqueness: child resource names cannot collide across components (iss
     new SiteLink("hq", { siteA: { name: "a", lans: ["192.168.1.0/24"], endpoint: "a.example.com:51822", publishPort: 51822 }, siteB: { name: "b", lans: ["192.168.2.0/24"], publishPort: 51821 } });
     await settle();
     const reg = (name: string) => m.registrations.find((r) => r.name === name)!;
-    const legacy = (what: string) => urnOf(`wgkit:index:WireGuardServer$wgkit:index:Peer$${RANDOM_BYTES}`, `home-laptop-${what}`);
-    assert.deepEqual(reg("home/laptop/keys").aliases, [legacy("keys"), urnOf(SERVER_CHAIN, "home-laptop-keys")]);
-    assert.deepEqual(reg("home/laptop/address-10.13.13.0_24").aliases, [legacy("address"), urnOf(SERVER_CHAIN, "home-laptop-address-10.13.13.0_24")]);
-    assert.deepEqual(reg("hq/a/key").aliases, [urnOf(`wgkit:index:SiteLink$${RANDOM_BYTES}`, "hq-a-key")]);
+    const legacy = (type: string, what: string) => urnOf(`wgkit:index:WireGuardServer$wgkit:index:Peer$${type}`, `home-laptop-${what}`);
+    assert.deepEqual(reg("home/laptop/keys").aliases, [legacy(RANDOM_PASSWORD, "keys"), urnOf(SEED_CHAIN, "home-laptop-keys")]);
+    assert.deepEqual(reg("home/laptop/address-10.13.13.0_24").aliases, [legacy(RANDOM_BYTES, "address"), urnOf(MEMORY_CHAIN, "home-laptop-address-10.13.13.0_24")]);
+    assert.deepEqual(reg("hq/a/key").aliases, [urnOf(`wgkit:index:SiteLink$${RANDOM_PASSWORD}`, "hq-a-key")]);
   });
 
   it("a stack made with the `-` names keeps every key and address: nothing is created or replaced", async () => {
@@ -69,7 +72,7 @@ describe("Uniqueness: child resource names cannot collide across components (iss
     const r2 = program();
     const after = await value(pulumi.all([r2.s.peers.laptop.publicKey, r2.s.peers.laptop.address, r2.s.peers.phone.publicKey, r2.s.peers.phone.address, r2.l.siteA.publicKey, r2.l.siteB.publicKey]));
     assert.deepEqual(after, before);
-    assert.deepEqual([...m2.created].filter((u) => u.includes(RANDOM_BYTES)), [], "no seed or memory created anew");
+    assert.deepEqual([...m2.created].filter((u) => u.includes(RANDOM_BYTES) || u.includes(RANDOM_PASSWORD)), [], "no seed or memory created anew");
   });
 });
 

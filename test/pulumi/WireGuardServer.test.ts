@@ -25,7 +25,7 @@ describe("WireGuardServer (SDK mocks)", () => {
     await runServer(m, { laptop: {} });
     const [c] = m.byType(CONTAINER);
     const i = c.inputs;
-    assert.deepEqual(i.capabilities.adds, ["NET_ADMIN", "SYS_MODULE"]);
+    assert.deepEqual(i.capabilities.adds, ["CAP_NET_ADMIN", "CAP_SYS_MODULE"]);
     assert.equal(i.sysctls["net.ipv4.conf.all.src_valid_mark"], "1");
     assert.deepEqual(i.ports, [{ internal: 51820, external: 51820, protocol: "udp" }]);
     assert.equal(i.restart, "unless-stopped");
@@ -126,11 +126,17 @@ describe("WireGuardServer (SDK mocks)", () => {
     const m = new RecordingMocks();
     await runServer(m, { a: {} });
     const types = new Set(m.registrations.map((r) => r.type));
-    for (const t of ["wgkit:index:WireGuardServer", "random:index/randomBytes:RandomBytes", CONTAINER, "command:local:Command"]) assert.ok(types.has(t), t);
+    for (const t of ["wgkit:index:WireGuardServer", "random:index/randomPassword:RandomPassword", "random:index/randomBytes:RandomBytes", CONTAINER, "command:local:Command"]) assert.ok(types.has(t), t);
     assert.ok(!types.has("wgkit:index:Peer"), "no Peer component per server peer");
     const perPeer = m.registrations.filter((r) => r.name.startsWith("wg/a/") || r.name === "wg-a");
     assert.deepEqual(perPeer.map((r) => r.name).sort(), ["wg/a/address-10.13.13.0_24", "wg/a/keys"]);
-    for (const r of perPeer) assert.match(r.urn, /::wgkit:index:WireGuardServer\$random:index\/randomBytes:RandomBytes::/);
+    // The key seed is a RandomPassword (its id is not its value); the address memory a 1-byte RandomBytes.
+    const byName = Object.fromEntries(perPeer.map((r) => [r.name, r]));
+    assert.match(byName["wg/a/keys"].urn, /::wgkit:index:WireGuardServer\$random:index\/randomPassword:RandomPassword::wg\/a\/keys$/);
+    assert.deepEqual({ length: byName["wg/a/keys"].inputs.length, special: byName["wg/a/keys"].inputs.special }, { length: 64, special: false });
+    assert.match(byName["wg/a/address-10.13.13.0_24"].urn, /::wgkit:index:WireGuardServer\$random:index\/randomBytes:RandomBytes::/);
+    assert.equal(byName["wg/a/address-10.13.13.0_24"].inputs.length, 1);
+    assert.ok(!m.registrations.some((r) => r.type === "random:index/randomBytes:RandomBytes" && r.inputs.length > 1), "no RandomBytes holds key material");
   });
 
   it("propagates a Docker provider for a remote host to the container", async () => {

@@ -1,6 +1,7 @@
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { isDeepStrictEqual } from "util";
+import { migrateKeySeeds, plaintextSecret } from "@wgkit/pulumi/dist/SeedMigration";
 import { engineModel, findOld, processIgnoreChanges, Registration, RegistrationSink } from "./engineModel";
 
 export type State = Record<string, any>;
@@ -19,12 +20,21 @@ export interface StoredResource {
 export type Snapshot = Record<string, StoredResource>;
 
 const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
+const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/** The password the mocks make of random bytes: `length` alphanumerics, as the provider makes one with `special: false`. */
+export function mockPassword(bytes: Buffer, length: number): string {
+  if (bytes.length < length) throw new Error(`mockPassword: ${bytes.length} bytes for ${length} characters`);
+  return Array.from(bytes.subarray(0, length), (b) => ALNUM[b % ALNUM.length]).join("");
+}
 
 /**
  * SDK mocks that record every registration and carry the stack's state from one update to the
  * next the way the Pulumi engine does for what wgkit relies on (see engineModel.ts): URNs with
- * aliases, ignoreChanges (old inputs substituted, also on replacement), RandomBytes keeping its
- * bytes unless its inputs change (then it is replaced: new bytes), resources no longer declared
+ * aliases, ignoreChanges (old inputs substituted, also on replacement), RandomBytes and
+ * RandomPassword keeping their value unless their inputs change (then they are replaced: a new
+ * value; `bytes` gives a resource's random bytes by name, for tests that must know them), resources no longer declared
  * deleted. This is our model of the engine, not the engine; the e2e harness runs the same
  * programs against real Docker.
  */
@@ -55,6 +65,12 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
         outputs = { ...inputs, base64: b.toString("base64"), hex: b.toString("hex") };
         break;
       }
+      case RANDOM_PASSWORD: {
+        const same = old !== undefined && isDeepStrictEqual(old.inputs, inputs);
+        const result = same ? old!.outputs.result : mockPassword(this.bytes?.(args.name) ?? crypto.randomBytes(inputs.length), inputs.length);
+        outputs = { ...inputs, result };
+        break;
+      }
       case "docker:index/container:Container":
         outputs = { ...outputs, networkDatas: [{ networkName: "bridge", ipAddress: "198.18.0.2" }] };
         break;
@@ -68,6 +84,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
   }
 
   call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+    // Docker's default bridge, as the examples look it up (its gateway is this host on that bridge).
+    if (args.token === "docker:index/getNetwork:getNetwork") return { ...args.inputs, id: "bridge0", driver: "bridge", ipamConfigs: [{ subnet: "172.17.0.0/16", gateway: "172.17.0.1" }] };
     return args.inputs;
   }
 
@@ -112,4 +130,23 @@ export function value<T>(o: pulumi.Output<T>): Promise<T> {
 /** Waits until all registrations started so far have settled. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+/**
+ * `wgkit migrate-state` on a modelled stack: the snapshot as a v3 deployment (as `stack export
+ * --show-secrets` prints it: every RandomBytes' value a plaintext secret), through the package's
+ * migrateKeySeeds, and back (secrets unwrapped).
+ */
+export function migrateSnapshot(snap: Snapshot): { snapshot: Snapshot; moved: string[] } {
+  const wrap = (r: StoredResource) => r.type !== RANDOM_BYTES ? r.outputs
+    : { ...r.outputs, base64: plaintextSecret(r.outputs.base64), hex: plaintextSecret(r.outputs.hex) };
+  const unwrap = (v: any): any => v && typeof v === "object" && typeof v.plaintext === "string" ? JSON.parse(v.plaintext) : v;
+  const resources = Object.values(snap).map((r) => ({ urn: r.urn, custom: true, id: `${r.name}_id`, type: r.type, inputs: r.inputs, outputs: wrap(r) }));
+  const { deployment, moved } = migrateKeySeeds({ version: 3, deployment: { manifest: {}, resources } });
+  const out: Snapshot = {};
+  for (const r of deployment.deployment.resources!) {
+    const outputs = Object.fromEntries(Object.entries(r.outputs ?? {}).map(([k, v]) => [k, unwrap(v)]));
+    out[r.urn] = { urn: r.urn, type: r.type, name: r.urn.split("::").slice(3).join("::"), inputs: r.inputs ?? {}, outputs };
+  }
+  return { snapshot: out, moved };
 }

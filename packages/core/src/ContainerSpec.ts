@@ -106,7 +106,8 @@ export function containerSpec(o: ContainerOptions): ContainerSpec {
   if (o.useCoreDns) envs.push("USE_COREDNS=true");
   return {
     image: o.image ?? DEFAULT_IMAGE,
-    capabilities: o.hostModulesLoaded ? ["NET_ADMIN"] : ["NET_ADMIN", "SYS_MODULE"],
+    // Docker's own spelling (what it reads back): "NET_ADMIN" would show as drift on every refresh.
+    capabilities: o.hostModulesLoaded ? ["CAP_NET_ADMIN"] : ["CAP_NET_ADMIN", "CAP_SYS_MODULE"],
     sysctls,
     envs,
     binds: o.hostModulesLoaded ? [] : [{ hostPath: "/lib/modules", containerPath: "/lib/modules", readOnly: true }],

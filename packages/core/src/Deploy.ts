@@ -162,6 +162,40 @@ echo "wgkit: conf seeded into $WGKIT_CONFIG"
 }
 
 /**
+ * The excerpt of a tool's output that a failure line quotes: the lines that state a cause
+ * (error, not known, unrecognized, invalid, …) first, then the last lines, without wg-quick's
+ * `[#]` echo of its own commands, wireguard-go's banner (box-drawing lines) or blank lines; at most
+ * 400 bytes on one line. So a banner (wireguard-go prints one on every start) never crowds out
+ * "Name or service not known". `grep -a`: the 400-byte cut may split a multibyte character, and
+ * grep then calls the text binary and prints "binary file matches" instead of the line.
+ */
+const CAUSE_FUNCTION = `cause() {
+  pat='error|not known|unrecognized|invalid|unable|cannot|failed|no such|denied|refused|not found'
+  lines=$(printf '%s\\n' "$1" | grep -a -v -E '^\\[#\\]|^[[:space:]]*$|│|┌|└' || true)
+  { printf '%s\\n' "$lines" | grep -a -i -E "$pat" || true; printf '%s\\n' "$lines" | grep -a -v -i -E "$pat" | tail -n 3; } | tr '\\n' ' ' | head -c 400
+}`;
+
+/** The `create` text of every install command: short, since the command provider quotes it in every error. */
+export const INSTALL_COMMAND = 'exec /bin/sh -c "$WGKIT_SCRIPT" wgkit';
+
+/**
+ * Wraps an install script so that its failure reads cause first: the script runs with its output
+ * captured; its `wgkit:` lines are printed first, then (on failure only) at most five other lines
+ * it printed, indented. The script reaches the shell in the environment (WGKIT_SCRIPT), never in
+ * the command's `create` text (see INSTALL_COMMAND).
+ */
+export function causeFirst(script: string): string {
+  return `wgkit_main() {
+${script}
+}
+out=$(wgkit_main 2>&1); rc=$?
+printf '%s\\n' "$out" | grep -a '^wgkit: ' || true
+if [ "$rc" -ne 0 ]; then printf '%s\\n' "$out" | grep -a -v -e '^wgkit: ' -e '^[[:space:]]*$' | tail -n 5 | sed 's/^/  /'; fi
+exit "$rc"
+`;
+}
+
+/**
  * Shell script run on the deploying machine (`docker exec` into the container
  * named by $WGKIT_CONTAINER). It reads the conf on stdin and writes it with
  * mode 0600 atomically; when only peers changed it applies them live with
@@ -186,7 +220,7 @@ export function applyScript(input: ApplyScriptInput): string {
   // peer never forwards before its rules exist); routes once the interface is up.
   const hub = input.hub ?? {};
   const fwFile = (f: 4 | 6) => FIREWALL_FILES[f].replace("%i", iface);
-  const fwApply = (f: 4 | 6) => `out=$(docker exec "$c" sh -c '${firewallApply(f).split("%i").join(iface)}' 2>&1) || fail "the access rules (${f === 4 ? "iptables" : "ip6tables"}) were refused in $c: $(printf '%s' "$out" | tr '\\n' ' ' | head -c 400)"
+  const fwApply = (f: 4 | 6) => `out=$(docker exec "$c" sh -c '${firewallApply(f).split("%i").join(iface)}' 2>&1) || fail "the access rules (${f === 4 ? "iptables" : "ip6tables"}) were refused in $c: $(cause "$out")"
 `;
   // A hub without rules for a family (access or subnet6 removed): its chains go, so none outlives them.
   const fwRemove = (f: 4 | 6) => (input.hub === undefined ? "" : `docker exec "$c" sh -c '${firewallRemove(f, iface)}' || fail "could not remove the old access rules in $c"
@@ -201,6 +235,9 @@ export function applyScript(input: ApplyScriptInput): string {
   return `set -eu
 c="\${WGKIT_CONTAINER:?WGKIT_CONTAINER is not set}"
 fail() { echo "wgkit: $*" >&2; exit 1; }
+${CAUSE_FUNCTION}
+# This start's log only (an earlier start's lines do not count).
+startlog() { docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)" --tail 200 "$c" 2>&1 || true; }
 t=0
 until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
   t=$((t+1)); [ $t -le ${timeout} ] || fail "container $c is not running after ${timeout}s: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
@@ -209,9 +246,7 @@ done
 # The image's first start-up step is a module gate that sleeps forever (container still "running")
 # when it cannot use WireGuard; it says so in the log. Recognise that line and fail with the fix.
 gate() {
-  # Only this start's log: a gate line from an earlier start (before the module was loaded) does not count.
-  since=$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)
-  logs=$(docker logs --since "$since" --tail 200 "$c" 2>&1 || true)
+  logs=$(startlog)
   case "$logs" in
     *"${MODULE_GATE_LINE}"*) why="the image's module gate logged '${MODULE_GATE_LINE}' and stopped start-up (the image has no userspace fallback)" ;;
     *"${USERSPACE_GATE_LINE}"*) fail "${iface} cannot come up in $c: wgkit's userspace gate found neither kernel WireGuard nor a usable /dev/net/tun. The container needs the device /dev/net/tun and NET_ADMIN; on LXC/OpenVZ hosts the host must allow tun devices in the guest." ;;
@@ -225,11 +260,22 @@ gate() {
   fi
   fail "${iface} cannot come up in $c: the host kernel has no WireGuard module$tun; $why. Load the module on the host (modprobe wireguard), or set userspace: true (wgkit then runs an image derived with wireguard-go).$mods"
 }
+# The image deletes the container's default route when a conf fails as it starts (e.g. an Endpoint
+# name that does not resolve); nothing brings the interface up after that, and every name lookup in
+# the container then waits for timeouts. Fail at once with the image's words.
+routed() {
+  docker exec "$c" ip route show default 2>/dev/null | grep -q . && return 0
+  fail "${iface} cannot come up in $c: the container has no default route (the image deletes it when a conf fails as it starts); its log says: $(cause "$(startlog)"). Fix the cause, run pulumi up (it writes the new conf), then restart the container (docker restart $c) and run pulumi up again"
+}
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
+routed
 ${hubSteps}echo "${input.expectedPublicKey}" | docker exec -i "$c" sh -c 'cat > ${expectFile(iface)}.wgkit-new && mv -f ${expectFile(iface)}.wgkit-new ${expectFile(iface)} && chown "$(stat -c %u:%g /config)" ${expectFile(iface)}' || fail "could not write ${expectFile(iface)} in $c"
+# wg resolves Endpoint names itself and, while no resolver answers (EAI_AGAIN: the image deletes the
+# default route after a failed start), retries 15 times with growing sleeps — minutes. A deploy
+# asks twice, then says so; the image's own start-up (a reboot) keeps wg's default.
 apply() {
-  docker exec "$c" sh -c '
+  docker exec "$c" sh -c 'export WG_ENDPOINT_RESOLUTION_RETRIES=2
   if ip link show ${iface} >/dev/null 2>&1 && [ "$(cat ${running} 2>/dev/null)" = "${fingerprint}" ]; then
     wg-quick strip ${iface} > /run/${iface}.wgkit-strip && wg syncconf ${iface} /run/${iface}.wgkit-strip; rc=$?; rm -f /run/${iface}.wgkit-strip
     [ $rc -eq 0 ] || { echo "wg syncconf failed"; exit $rc; }
@@ -242,8 +288,8 @@ apply() {
 out=$(apply) || true
 # A conf the tools reject will not get better by waiting: fail at once with their words.
 case "$out" in
-  *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*|*"wg syncconf failed"*)
-    fail "${iface} in $c: the conf was rejected: $(printf '%s' "$out" | grep -v -E '^\\[#\\]' | tr '\\n' ' ' | head -c 400)" ;;
+  *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*|*"name resolution"*|*"wg syncconf failed"*)
+    fail "${iface} in $c: the conf was rejected: $(cause "$out")" ;;
 esac
 t=0
 while :; do
@@ -256,13 +302,14 @@ ${routes}    # The peers the interface runs against those of the conf just writt
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0
   fi
   gate
+  routed
   t=$((t+1))
   if [ $t -gt ${timeout} ]; then
     if ! docker exec "$c" sh -c 'ip link add dev wgkitprobe type wireguard 2>/dev/null && ip link del dev wgkitprobe' && ! docker exec "$c" test -c /dev/net/tun; then
       fail "${iface} is not up in $c: the host kernel has no WireGuard module and the container has no /dev/net/tun. Load it on the host (modprobe wireguard) or set userspace: true to pass /dev/net/tun for wireguard-go."
     fi
     [ -n "$pk" ] && fail "${iface} in $c reports public key $pk, expected ${input.expectedPublicKey}${input.expectedListenPort !== undefined ? ` and port ${input.expectedListenPort} (got $port)` : ""}"
-    fail "${iface} is not up in $c after ${timeout}s; wg-quick said: $(printf '%s' "$out" | tail -n 3 | tr '\\n' ' ' | head -c 400)"
+    fail "${iface} is not up in $c after ${timeout}s; wg-quick said: $(cause "$out")"
   fi
   # The image may still be starting (it brings confs up itself); try again now and then.
   if [ $((t % 10)) -eq 0 ]; then out=$(apply || true); fi

@@ -37,7 +37,7 @@ export function checkKey(key: unknown, field: string): asserts key is string {
 }
 
 /**
- * Turns 32 bytes (e.g. Pulumi RandomBytes, persisted in state) into a private
+ * Turns 32 bytes (e.g. the first half of a key seed's material, SeedMaterial.ts) into a private
  * key, clamping as curve25519 and `wg genkey` do. Accepts bytes or base64.
  */
 export function privateKeyFromSeed(seed: Uint8Array | string): string {

@@ -92,3 +92,13 @@ export function userspaceImageName(baseImage: string = DEFAULT_IMAGE): string {
   const digest = createHash("sha256").update(userspaceDockerfile(baseImage)).digest("hex");
   return `${USERSPACE_IMAGE_REPO}:${digest.slice(0, 12)}`;
 }
+
+/**
+ * The platform to build the userspace image for, as Docker names it, from Node's name for the
+ * machine's architecture (the docker provider asks for one explicitly; the local engine runs on
+ * this machine). Unknown architectures give undefined (the engine's default).
+ */
+export function dockerPlatform(arch: string): string | undefined {
+  const known: Record<string, string> = { x64: "linux/amd64", arm64: "linux/arm64", arm: "linux/arm/v7", ia32: "linux/386", ppc64: "linux/ppc64le", s390x: "linux/s390x", riscv64: "linux/riscv64" };
+  return Object.prototype.hasOwnProperty.call(known, arch) ? known[arch] : undefined;
+}

@@ -5,6 +5,7 @@
 export * from "./WgKitError";
 export * from "./Key";
 export * from "./PresharedKey";
+export * from "./SeedMaterial";
 export * from "./Validation";
 export * from "./Endpoint";
 export * from "./AllowedIPs";

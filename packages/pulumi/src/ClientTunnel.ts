@@ -31,13 +31,20 @@ export interface ClientTunnelArgs extends ContainerArgs {
   killSwitchAllow?: pulumi.Input<pulumi.Input<string>[]>;
   /** Replaces the conf's DNS; [] removes it. Default: the conf's DNS. */
   dns?: pulumi.Input<pulumi.Input<string>[]>;
+  // Each element must still be a plain object (ports are checked for collisions before any resource
+  // is declared; the constructor refuses an Output). The element type says Input only for the Go SDK:
+  // Pulumi's Go generator (v3.248) turns a plain array of plain objects into `[]PublishedPortArgs`
+  // without ever defining that type, and the whole generated Go SDK fails to compile.
   /** Ports published on this container for the containers that share its network (`networkMode`). Default: none. */
-  publishPorts?: PublishedPort[];
+  publishPorts?: pulumi.Input<PublishedPort>[];
   /** Enable IPv6 in the container (sysctls), so confs routing ::/0 or IPv6 addresses come up. Default true: most provider confs route ::/0, and Docker starts containers with IPv6 disabled. */
   ipv6?: boolean;
 }
 
 export const CLIENT_TUNNEL_TYPE = "wgkit:index:ClientTunnel";
+
+/** `publishPorts` once the constructor has checked that every element is a plain object. */
+const plainPorts = (args: ClientTunnelArgs): PublishedPort[] => (args.publishPorts ?? []) as PublishedPort[];
 
 /**
  * A WireGuard client in a container (the linuxserver.io image in client mode) connected to a
@@ -77,7 +84,7 @@ export class ClientTunnel extends pulumi.ComponentResource {
       // dockerHost steers only the install step: containers on the default engine are checked as local ones.
       checkConfigPathOnLocalEngine(plain.configPath, usesDefaultEngine(opts) ? undefined : args.dockerHost, "configPath");
       const engine = engineOf(opts);
-      publishPorts((args.publishPorts ?? []).map((p, i) => ({
+      publishPorts(plainPorts(args).map((p, i) => ({
         owner: componentLabel(CLIENT_TUNNEL_TYPE, name), field: `publishPorts[${i}].${p.external !== undefined ? "external" : "internal"}`,
         engine, port: p.external ?? p.internal, protocol: p.protocol ?? "tcp",
       })));
@@ -98,13 +105,13 @@ export class ClientTunnel extends pulumi.ComponentResource {
     const c = wireGuardContainer(name, {
       ...containerArgsOf(args),
       ipv6: args.ipv6 ?? true, interfaceName: iface,
-      ports: (args.publishPorts ?? []).map((p) => ({ internal: p.internal, external: p.external ?? p.internal, protocol: p.protocol ?? "tcp" })),
+      ports: plainPorts(args).map((p) => ({ internal: p.internal, external: p.external ?? p.internal, protocol: p.protocol ?? "tcp" })),
       conf: this.config,
       labels: { "wgkit.role": "client" },
     }, { parent: this });
     this.container = c.container;
     this.networkMode = pulumi.interpolate`container:${c.container.id}`;
-    this.ports = pulumi.output(args.publishPorts ?? []);
+    this.ports = pulumi.output(plainPorts(args));
     this.install = confInstall(`${name}-install`, {
       container: c.container.name,
       containerId: c.container.id,

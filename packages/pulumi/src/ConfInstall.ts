@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { applyScript, deployDigests, HubFiles, parseWgQuick, seedScript, SeedOptions } from "@wgkit/core";
+import { applyScript, causeFirst, deployDigests, HubFiles, INSTALL_COMMAND, parseWgQuick, seedScript, SeedOptions } from "@wgkit/core";
 
 /** Where and how to reach the engine; conf is the rendered conf (secret), passed on stdin only. */
 interface ConfTarget {
@@ -32,6 +32,9 @@ export interface ConfInstallArgs extends ConfTarget {
 }
 
 /**
+ * The scripts travel in the command's environment (WGKIT_SCRIPT) and `create` is a short line
+ * (core INSTALL_COMMAND): the command provider quotes `create` in every error, so a failure shows
+ * wgkit's cause first (core causeFirst), not a screen of shell.
  * Plain on purpose (the scripts stay readable in previews and state): the fingerprint is an HMAC
  * keyed by the conf's private key (see core's Deploy.ts), so it cannot be reproduced, nor a guess
  * about a secret LAN or address confirmed, without the key. A new key restarts the interface.
@@ -49,9 +52,12 @@ function commandEnv(base: Record<string, pulumi.Input<string>>, dockerHost?: pul
  */
 export function confSeed(name: string, args: ConfSeedArgs, opts: pulumi.CustomResourceOptions): command.local.Command {
   return new command.local.Command(name, {
-    create: digestsOf(args.conf).apply((d) => seedScript(args.interfaceName, d, args.options)),
+    create: INSTALL_COMMAND,
     interpreter: ["/bin/sh", "-c"],
-    environment: commandEnv({ WGKIT_CONFIG: args.config, WGKIT_IMAGE: args.image }, args.dockerHost),
+    environment: commandEnv({
+      WGKIT_CONFIG: args.config, WGKIT_IMAGE: args.image,
+      WGKIT_SCRIPT: digestsOf(args.conf).apply((d) => causeFirst(seedScript(args.interfaceName, d, args.options))),
+    }, args.dockerHost),
     stdin: pulumi.secret(args.conf),
     logging: "stdoutAndStderr",
   }, { ...opts, additionalSecretOutputs: ["stdin"] });
@@ -75,9 +81,9 @@ export function confInstall(name: string, args: ConfInstallArgs, opts: pulumi.Cu
     hub,
   }));
   return new command.local.Command(name, {
-    create: script,
+    create: INSTALL_COMMAND,
     interpreter: ["/bin/sh", "-c"],
-    environment: commandEnv({ WGKIT_CONTAINER: args.container }, args.dockerHost),
+    environment: commandEnv({ WGKIT_CONTAINER: args.container, WGKIT_SCRIPT: script.apply(causeFirst) }, args.dockerHost),
     stdin: pulumi.secret(args.conf),
     triggers: [args.containerId],
     logging: "stdoutAndStderr",

@@ -8,17 +8,20 @@
  * depends on the process (an Automation API host running many updates in one Node process
  * behaves as a fresh `pulumi up` would).
  *
- * MECHANISM. Two custom resources per peer, both `random.RandomBytes` (no dynamic provider):
- *  - the key seed `<server>/<peer>/keys` — 64 bytes: 32 clamp into the private key, 32 are the
- *    preshared key (a peer with imported keys keeps its seed unused, so that dropping the
- *    import later gives back the same generated keys);
+ * MECHANISM. Two custom resources per peer from the random provider (no dynamic provider):
+ *  - the key seed `<server>/<peer>/keys` — a `random.RandomPassword` of 64 alphanumerics (see
+ *    KeySeed.ts: its secret string gives 64 bytes of key material, 32 clamp into the private
+ *    key, 32 are the preshared key; a password's id is `none`, so no key is ever in clear in
+ *    state). A peer with imported keys keeps its seed unused, so that dropping the import later
+ *    gives back the same generated keys;
  *    keepers `{ rotation, createdIn }`. A `rotation` change replaces it (new keys). `createdIn`
  *    is ignored after creation (ignoreChanges), so it remembers WHEN the seed was created: a
  *    stamp `<epoch ms>.<uuid>` made fresh by each construction of the component. After
  *    registration, a seed whose `createdIn` equals this construction's stamp was created by
  *    this update (a newcomer); any other value is older state. Replacement keeps the ignored
  *    stamp, so a rotated peer keeps its age.
- *  - the address memory `<server>/<peer>/address-<subnet>` — 1 byte, keepers
+ *  - the address memory `<server>/<peer>/address-<subnet>` — a `random.RandomBytes` of 1 byte
+ *    (its value, the resource id, is not secret and unused), keepers
  *    `{ address, address6 }` wholly ignored after creation: it holds the address it was created
  *    with, forever (address6 is informational; see IPv6 below). Its name carries the subnet, so a subnet change creates fresh memories
  *    (every peer re-addressed once) which then stay.
@@ -71,11 +74,20 @@
  * MIGRATION from the 0.1 layout (a `wgkit:index:Peer` component per server peer, with the
  * seed and a `<server>-<peer>-address` memory under it): aliases carry both resources over,
  * keys and addresses unchanged.
+ *
+ * MIGRATION from RandomBytes seeds (every version before this one kept the seed in a
+ * `random.RandomBytes`, whose id is its value in clear): `wgkit migrate-state` rewrites each
+ * seed in the stack's state into a RandomPassword of the same name and parent holding
+ * `wgkit-seed-b64:<its old bytes>` (SeedMigration.ts), so keys, `createdIn` stamps and
+ * therefore placement order are unchanged; the aliases above name the RandomPassword type. A
+ * stack updated before that migration gets new seeds for every peer (new keys) but keeps its
+ * addresses (memories are untouched, and the newcomers' order among themselves is by name).
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { childName } from "./ChildName";
+import { RANDOM_BYTES_TYPE, SEED_TYPE, seedResource } from "./KeySeed";
 import { AddressLedger, AddressPlan, creationStamp, LedgerInput, parseSubnet, PeerAddresses, placementOrder, withoutValue } from "@wgkit/core";
 
 /** One peer whose state is kept. */
@@ -86,13 +98,12 @@ export interface PeerStateRequest {
 }
 
 export interface PeerState {
-  /** Per peer: the key seed (64 random bytes; unused while the peer's keys are imported). */
-  seeds: Record<string, random.RandomBytes>;
+  /** Per peer: the key seed (see KeySeed.ts; unused while the peer's keys are imported). */
+  seeds: Record<string, random.RandomPassword>;
   /** Every peer's addresses and the server's; carries no resource dependencies (O(N) to consume). */
   plan: pulumi.Output<AddressPlan>;
 }
 
-const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
 const LEGACY_PEER = "wgkit:index:Peer";
 
 interface Deferred<T> { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void }
@@ -124,27 +135,23 @@ export function peerState(
 ): PeerState {
   const stamp = creationStamp(Date.now(), crypto.randomUUID());
   const tag = subnetTag(subnet);
-  const seeds: Record<string, random.RandomBytes> = {};
+  const seeds: Record<string, random.RandomPassword> = {};
   // Aliases as URNs, formed as the engine forms them (`<parent's type chain>$<type>::<name>`) from
   // the server's URN, known once for all peers: the 0.1 layout's (under a Peer component) and the
   // `-` name's (what the name-only alias `{ name }` resolves to under this parent and type). Each
   // is a Promise<string>: the SDK turns every alias into outputs, and a `{ name }` spec or an
-  // Output per alias cost several times what a promise does — per resource, two per peer.
+  // Output per alias cost several times what a promise does — per resource, two per peer. A 0.1
+  // seed is found as a RandomPassword once `wgkit migrate-state` has moved it.
   const serverPrefix = new Promise<string>((resolve) => { parent.urn.apply((u) => resolve(u.substring(0, u.lastIndexOf("::")))); });
-  const legacyUrn = (name: string) => serverPrefix.then((pre) => `${pre}$${LEGACY_PEER}$${RANDOM_BYTES}::${server}-${name}`);
-  const dashUrn = (name: string) => serverPrefix.then((pre) => `${pre}$${RANDOM_BYTES}::${server}-${name}`);
+  const legacyUrn = (type: string, name: string) => serverPrefix.then((pre) => `${pre}$${LEGACY_PEER}$${type}::${server}-${name}`);
+  const dashUrn = (type: string, name: string) => serverPrefix.then((pre) => `${pre}$${type}::${server}-${name}`);
 
   for (const p of peers) {
-    seeds[p.name] = new random.RandomBytes(childName(server, p.name, "keys"), {
-      // Always 64 bytes: a change of length would replace the seed (new bytes), so toggling
-      // imported keys on and off must not touch it. Imported peers simply do not use the bytes.
-      length: 64,
-      keepers: { rotation: p.rotation ?? "", createdIn: stamp },
-    }, {
+    // The same seed whatever the peer's keys: toggling imported keys on and off must not touch
+    // it (imported peers simply do not use it).
+    seeds[p.name] = seedResource(childName(server, p.name, "keys"), { rotation: p.rotation ?? "", createdIn: stamp }, {
       parent,
-      ignoreChanges: ["keepers.createdIn"],
-      additionalSecretOutputs: ["base64", "hex"],
-      aliases: [legacyUrn(`${p.name}-keys`), dashUrn(`${p.name}-keys`)],
+      aliases: [legacyUrn(SEED_TYPE, `${p.name}-keys`), dashUrn(SEED_TYPE, `${p.name}-keys`)],
     });
   }
 
@@ -192,7 +199,7 @@ export function peerState(
     }, {
       parent,
       ignoreChanges: ["keepers"],
-      aliases: [legacyUrn(`${p.name}-address`), dashUrn(`${p.name}-address-${tag}`)],
+      aliases: [legacyUrn(RANDOM_BYTES_TYPE, `${p.name}-address`), dashUrn(RANDOM_BYTES_TYPE, `${p.name}-address-${tag}`)],
     });
     m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
   }

@@ -3,7 +3,7 @@ import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { confSeed } from "./ConfInstall";
 import { privateDir, writePrivateFile } from "./PrivateDir";
-import { ContainerOptions, containerSpec, SeedOptions, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
+import { ContainerOptions, containerSpec, dockerPlatform, SeedOptions, userspaceDockerfile, userspaceImageName } from "@wgkit/core";
 
 export interface WireGuardContainerArgs extends Omit<ContainerOptions, "networks" | "dockerHost"> {
   ports: docker.types.input.ContainerPort[];
@@ -66,7 +66,12 @@ export function wireGuardContainer(name: string, args: WireGuardContainerArgs, o
     healthcheck: spec.healthcheck,
     networksAdvanced: args.networks?.map((n) => ({ name: n })),
     labels: Object.entries({ "wgkit.component": name, ...args.labels }).map(([label, value]) => ({ label, value })),
-  }, { ...opts, dependsOn: [seed] });
+    // The docker provider "updates" a changed health check in its state only (Docker cannot change
+    // a container's health check; the provider's update applies restart and resources alone), so
+    // the container would keep running the old one — e.g. for the old interface name — and
+    // `pulumi refresh` would find the difference. A changed health check replaces the container,
+    // deleted first: its name is fixed.
+  }, { ...opts, dependsOn: [seed], replaceOnChanges: ["healthcheck"], deleteBeforeReplace: true });
   return { image, volume, container, userspaceImage, seed };
 }
 
@@ -86,6 +91,7 @@ function deriveUserspaceImage(name: string, base: string, baseImage: docker.Remo
   return new docker.Image(`${name}-userspace-image`, {
     imageName,
     skipPush: true,
-    build: { context: dir, dockerfile },
+    // Explicit (the docker provider adds an info diagnostic to every preview and up otherwise).
+    build: { context: dir, dockerfile, platform: dockerPlatform(process.arch) },
   }, { ...opts, dependsOn: [baseImage] });
 }

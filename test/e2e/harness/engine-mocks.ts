@@ -537,6 +537,14 @@ async function applyRandomBytes(_ctx: EngineMocks, args: MockResourceArgs, i: Re
   return { id: "none", state: { ...i, length, base64: bytes.toString("base64"), hex: bytes.toString("hex") } };
 }
 
+async function applyRandomPassword(_ctx: EngineMocks, args: MockResourceArgs, i: Record<string, any>): Promise<MockResourceResult> {
+  const length = Number(i.length);
+  if (!Number.isInteger(length) || length < 1) throw new Error(`RandomPassword ${args.name}: length must be a positive integer, got ${i.length}`);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789" + (i.special === false ? "" : "!@#$%&*()-_=+[]{}<>:?");
+  const result = Array.from({ length }, () => alphabet[crypto.randomInt(alphabet.length)]).join("");
+  return { id: "none", state: { ...i, length, result } };
+}
+
 /**
  * Resource type token -> handler. Add entries here to support more types; tokens
  * not listed are echoed (id "<name>_id", state = inputs).
@@ -549,6 +557,7 @@ export const RESOURCE_HANDLERS: Record<string, ResourceHandler> = {
   "docker:index/image:Image": applyImage,
   "command:local:Command": applyCommand,
   "random:index/randomBytes:RandomBytes": applyRandomBytes,
+  "random:index/randomPassword:RandomPassword": applyRandomPassword,
 };
 
 // ======================================================================= the mocks

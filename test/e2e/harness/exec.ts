@@ -90,3 +90,19 @@ export function runAsync(cmd: string, args: string[], opts: RunOptions = {}): Pr
     child.stdin!.end(opts.input ?? "");
   });
 }
+
+/** Is `pid` a live process on this host? (Owners of e2e leftovers: a dead owner's objects may be swept.) */
+export function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: any) {
+    return e?.code === "EPERM";
+  }
+}
+
+/** `docker exec <container> argv…` (no shell); returns stdout, throws CommandError. */
+export function dockerExec(container: string, argv: string[]): string {
+  return run("docker", ["exec", container, ...argv]);
+}

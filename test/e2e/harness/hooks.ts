@@ -1,11 +1,14 @@
 /**
  * Mocha root hooks for the e2e suite (loaded by test/e2e/.mocharc.json).
  *
- * beforeAll: runs test/e2e/setup.sh (apt packages if missing, dockerd, stand-in
- *            image) and sweeps leftovers of crashed runs (labelled Docker objects,
- *            wgke2e-* namespaces).
- * afterAll:  runs test/e2e/teardown.sh (sweeps again, stops the dockerd that setup.sh
- *            started, if it did).
+ * beforeAll: fails at once without the real toolchain (`npm run toolchain`; every scenario runs
+ *            on the real Pulumi engine), runs test/e2e/setup.sh (apt packages if missing, dockerd, stand-in
+ *            image) and sweeps leftovers of e2e runs whose process is gone (Docker objects
+ *            labelled with a dead owner pid, wgke2e-* namespaces recorded as a dead pid's) —
+ *            never another engineer's running suite on this shared daemon.
+ * afterAll:  removes this process's own leftovers (none when every stack was destroyed),
+ *            then runs test/e2e/teardown.sh (dead owners again; stops the dockerd that
+ *            setup.sh started, if it did).
  *
  * Environment:
  *   WGKIT_E2E_SKIP_SETUP=1   do not run setup.sh (the machine is already prepared)
@@ -15,7 +18,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { EngineMocks } from "./engine-mocks";
+import { sweepDeadOwners, sweepOwn } from "./realStack";
+import { findToolchain } from "../../../cli/Toolchain";
 import { sweepStaleNetns } from "./netns";
 
 /** test/e2e in the source tree, found from build/test/e2e/harness or test/e2e/harness. */
@@ -47,16 +51,22 @@ export const mochaHooks = {
   async beforeAll(this: Mocha.Context) {
     this.timeout(30 * 60 * 1000);
     if (process.getuid && process.getuid() !== 0) throw new Error("the e2e suite needs root (netns, dockerd, /dev/net/tun)");
+    const tc = findToolchain();
+    if ("missing" in tc) throw new Error(`the e2e suite runs on the real Pulumi engine: ${tc.missing}`);
     if (process.env.WGKIT_E2E_SKIP_SETUP !== "1") {
       const out = runScript("setup.sh").trim().split("\n");
       const tag = out[out.length - 1];
       if (/^wgkit-standin:[0-9a-f]{12}$/.test(tag)) process.env.WGKIT_E2E_IMAGE = tag;
     }
     sweepStaleNetns();
-    await EngineMocks.sweep();
+    await sweepDeadOwners();
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(5 * 60 * 1000);
+    if (process.env.WGKIT_E2E_KEEP_ON_FAILURE !== "1") {
+      const left = await sweepOwn();
+      if (left) console.log(`  [e2e] removed ${left} Docker object(s) this run left behind`);
+    }
     if (process.env.WGKIT_E2E_SKIP_TEARDOWN === "1") return;
     runScript("teardown.sh");
   },

@@ -24,7 +24,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ChildProcess, spawn } from "child_process";
-import { run, tryRun, RunOptions } from "./exec";
+import { alive, run, tryRun, RunOptions } from "./exec";
 
 /** Every namespace this harness creates starts with this (teardown.sh sweeps it). */
 export const NETNS_PREFIX = "wgke2e-";
@@ -180,8 +180,7 @@ export function createNetns(cleanup: CleanupRegistry, opts: CreateNetnsOptions =
   const name = NETNS_PREFIX + id;
   const hostIf = `vh${id}`; // <= 15 chars
   const nsIf = `vn${id}`;
-  run("ip", ["netns", "add", name]);
-  cleanup.add(`delete netns ${name}`, () => deleteNetns(name));
+  addNetns(cleanup, name);
   run("ip", ["link", "add", hostIf, "type", "veth", "peer", "name", nsIf]);
   // Deleting the namespace destroys nsIf and therefore the pair; this covers failures before the move.
   cleanup.add(`delete veth ${hostIf}`, () => void tryRun("ip", ["link", "del", hostIf]));
@@ -214,6 +213,21 @@ export function createNetns(cleanup: CleanupRegistry, opts: CreateNetnsOptions =
   return { name, nsIf, hostIf, nsAddr: link.nsAddr, hostAddr: link.hostAddr, prefixLen: link.prefixLen };
 }
 
+/** Where each namespace's owner (the pid of the process that made it) is written. */
+const OWNERS = "/run/wgkit-e2e/netns";
+
+/**
+ * `ip netns add <name>` (name starts with NETNS_PREFIX), recorded as this process's, and its
+ * deletion registered with `cleanup`.
+ */
+export function addNetns(cleanup: CleanupRegistry, name: string): void {
+  if (!name.startsWith(NETNS_PREFIX)) throw new Error(`a test namespace's name starts with ${NETNS_PREFIX}: ${name}`);
+  fs.mkdirSync(OWNERS, { recursive: true });
+  fs.writeFileSync(path.join(OWNERS, name), String(process.pid));
+  run("ip", ["netns", "add", name]);
+  cleanup.add(`delete netns ${name}`, () => deleteNetns(name));
+}
+
 /** Kills what still runs in the namespace (wireguard-go, iperf3, ...) and deletes it. */
 export function deleteNetns(name: string): void {
   if (!name.startsWith(NETNS_PREFIX)) throw new Error(`refusing to delete foreign netns ${name}`);
@@ -227,14 +241,20 @@ export function deleteNetns(name: string): void {
   }
   tryRun("ip", ["netns", "del", name]);
   fs.rmSync(path.join("/etc/netns", name), { recursive: true, force: true });
+  fs.rmSync(path.join(OWNERS, name), { force: true });
 }
 
-/** Removes namespaces left by an earlier, crashed run (only ours: prefix wgke2e-). */
+/**
+ * Removes namespaces left by e2e runs whose process is gone (a killed mocha): only those whose
+ * recorded owner is a dead pid. Another engineer's running suite keeps its namespaces.
+ */
 export function sweepStaleNetns(): string[] {
+  const owner = (n: string) => { try { return Number(fs.readFileSync(path.join(OWNERS, n), "utf8")); } catch { return undefined; } };
   const names = tryRun("ip", ["netns", "list"]).stdout
     .split("\n")
     .map((l) => l.split(/\s+/)[0])
-    .filter((n) => n && n.startsWith(NETNS_PREFIX));
+    .filter((n) => n && n.startsWith(NETNS_PREFIX))
+    .filter((n) => { const pid = owner(n); return pid !== undefined && pid > 0 && !alive(pid); });
   names.forEach(deleteNetns);
   return names;
 }
@@ -258,6 +278,14 @@ export function nsSpawn(cleanup: CleanupRegistry, ns: string, cmd: string, args:
 }
 
 // ------------------------------------------------------------------ WireGuard in a namespace
+
+/**
+ * A peer conf as a device in namespace `ns` uses it: only the Endpoint is swapped for the host
+ * end of the namespace's link and the published port (the harness's stand-in for serverUrl).
+ */
+export function dialFrom(ns: Netns, conf: string, port: number): string {
+  return conf.replace(/^Endpoint = .*$/m, `Endpoint = ${ns.hostAddr}:${port}`);
+}
 
 export interface WgQuickHandle {
   ns: string;
@@ -449,4 +477,12 @@ export function wgGenKeyPair(): WgKeyPair {
 
 export function wgGenPsk(): string {
   return run("wg", ["genpsk"]).trim();
+}
+
+// ------------------------------------------------------------------ Docker bridges
+
+/** The Linux bridge behind a Docker bridge network (to attach a namespace to it as a LAN host). */
+export function dockerBridgeName(network: string): string {
+  const info = JSON.parse(run("docker", ["network", "inspect", network]))[0];
+  return info.Options?.["com.docker.network.bridge.name"] ?? (info.Name === "bridge" ? "docker0" : `br-${String(info.Id).slice(0, 12)}`);
 }
