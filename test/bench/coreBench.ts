@@ -1,7 +1,11 @@
+import * as crypto from "crypto";
 import * as ipaddr from "ipaddr.js";
+import * as nacl from "tweetnacl";
 import {
-  checkServerSpec, checkNoOverlap, OverlapStats, parseCidr, generateKeyPair, generatePresharedKey, peerConf, planAddresses, renderWgQuick, serverConf, KeyPair,
+  buildPeer, checkServerSpec, checkNoOverlap, OverlapStats, parseCidr, generateKeyPair, generatePresharedKey, peerConf, peerStatus, planAddresses, presharedKeyFromSeed,
+  privateKeyFromSeed, publicKeyOf, qrPngBase64, renderNixOS, renderWgQuick, serverConf, KeyPair,
 } from "@wgkit/core";
+import { qrPngBefore } from "../support/qrBefore";
 
 export interface Figure { bench: string; [k: string]: unknown }
 
@@ -68,10 +72,57 @@ export function serverValidation(n: number): Figure {
   return { bench: "server-validation", lans: n, peers: Object.keys(peers).length, ms: ms(t2, t3), genericParseOnlyMs: ms(t0, t1), dispatchedParseOnlyMs: ms(t1, t2) };
 }
 
+/**
+ * What each per-peer output costs to compute, in µs per peer over `n` peers (the core work behind
+ * a server peer's outputs; the SDK's own cost per output is in program-eval): its keys from a
+ * seed, its conf, the conf's QR code, its NixOS snippet, and its share of the server's status.
+ * Beside them, from the same run, what the keys and the QR code cost as computed before issue 29
+ * (tweetnacl's X25519; pngjs and zlib on an 8-bit image), and the QR code's size then and now.
+ */
+export function peerOutputCost(n: number): Figure {
+  const seeds = Array.from({ length: n }, () => crypto.randomBytes(64));
+  const server = generateKeyPair();
+  const us = (t0: bigint) => Math.round(Number(process.hrtime.bigint() - t0) / 1e3 / n * 10) / 10;
+  let t = process.hrtime.bigint();
+  const keys = seeds.map((b) => {
+    const privateKey = privateKeyFromSeed(b.subarray(0, 32));
+    return { privateKey, publicKey: publicKeyOf(privateKey), presharedKey: presharedKeyFromSeed(b.subarray(32, 64).toString("base64")) };
+  });
+  const keysUs = us(t);
+  t = process.hrtime.bigint();
+  for (const k of keys) Buffer.from(nacl.scalarMult.base(Buffer.from(k.privateKey, "base64"))).toString("base64");
+  const keysBeforeUs = us(t);
+  const shape = (i: number) => ({ serverPublicKey: server.publicKey, endpoint: "vpn.example.com:51820", address: `10.20.${(i + 2) >> 8}.${(i + 2) & 0xff}`, dns: ["10.20.0.1"] });
+  t = process.hrtime.bigint();
+  const confs = keys.map((k, i) => renderWgQuick(buildPeer(shape(i), k.privateKey, k.presharedKey), k.publicKey));
+  const confUs = us(t);
+  t = process.hrtime.bigint();
+  let qrBytes = 0;
+  for (const c of confs) qrBytes += qrPngBase64(c).length;
+  const qrUs = us(t);
+  const few = confs.slice(0, Math.min(n, 200)); // the old renderer is slow: a sample
+  t = process.hrtime.bigint();
+  let qrBeforeBytes = 0;
+  for (const c of few) qrBeforeBytes += qrPngBefore(c).toString("base64").length;
+  const qrBeforeUs = Math.round(Number(process.hrtime.bigint() - t) / 1e3 / few.length * 10) / 10;
+  t = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) renderNixOS(buildPeer(shape(i), undefined, "A".repeat(43) + "="));
+  const nixosUs = us(t);
+  const dump = `1700000000\n(hidden)\t${server.publicKey}\t51820\toff\n${keys.map((k, i) => `${k.publicKey}\t(hidden)\t203.0.113.${i & 0xff}:51820\t10.20.0.${i & 0xff}/32\t1699999999\t${i}\t${i}\toff`).join("\n")}\n`;
+  t = process.hrtime.bigint();
+  peerStatus(dump, Object.fromEntries(keys.map((k, i) => [`peer${i}`, k.publicKey])));
+  const statusUs = us(t);
+  return {
+    bench: "peer-output-cost", peers: n, keysUs, confUs, qrUs, nixosUs, statusUs, keysBeforeUs, qrBeforeUs,
+    qrBase64Chars: Math.round(qrBytes / n), qrBeforeBase64Chars: Math.round(qrBeforeBytes / few.length),
+  };
+}
+
 export function runCoreBench(): Figure[] {
   overlapCheck(2000); // warm-up
   serverValidation(2000);
-  const out: Figure[] = [keygen(2000), overlapCheck(20000), serverValidation(20000)];
+  peerOutputCost(200); // warm-up
+  const out: Figure[] = [keygen(2000), overlapCheck(20000), serverValidation(20000), peerOutputCost(2000)];
   const keys = Array.from({ length: 10001 }, generateKeyPair);
   const psks = Array.from({ length: 10000 }, generatePresharedKey);
   coreRender(250, keys, psks); // warm-up

@@ -10,10 +10,12 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import {
-  buildClientConf, checkHostPath, checkInterfaceName, checkTunnelInterfaceName, checkSplitTable, checkTable, checkUsableSubnet, generateKeyPair, isHostname, isIp,
+  buildClientConf, checkHostPath, checkInterfaceName, checkTunnelInterfaceName, checkSplitTable, checkTable, checkUsableSubnet, generateKeyPair, isCidr, isHostname, isIp,
   parseWgQuick, peerConf, qrPngBase64, renderWgQuick, tryQrPngBase64, WgKitError,
 } from "@wgkit/core";
 import { checkConfigPathOnLocalEngine } from "@wgkit/pulumi";
+import * as fc from "fast-check";
+import * as ipaddr from "ipaddr.js";
 import { ScratchInterface, tmpDir, wgQuickStrip } from "../support/wgTools";
 
 const throwsRule = (fn: () => unknown, rule: string | RegExp) => assert.throws(fn, (e: unknown) => {
@@ -75,6 +77,22 @@ describe("Hardening II (issue 13): literals against the WHATWG URL parser", () =
     }
     assert.equal(isIp("::1.2.3.4"), false, "ipaddr.js would turn ::1.2.3.4 into ::ffff:1.2.3.4");
     assert.equal(isIp("::ffff:1.2.3.4"), true);
+  });
+
+  it("property: isCidr gives what it gave when it asked ipaddr.js's IPv4 parser for the family (kept here as the oracle), without its thrown exceptions", () => {
+    const before = (value: unknown): boolean => {
+      if (typeof value !== "string") return false;
+      const m = /^([^/]+)\/([0-9]{1,3})$/.exec(value);
+      if (!m || !isIp(m[1])) return false;
+      return Number(m[2]) <= (ipaddr.IPv4.isValidFourPartDecimal(m[1]) ? 32 : 128);
+    };
+    const octet = fc.oneof(fc.integer({ min: 0, max: 300 }).map(String), fc.constantFrom("01", "0x1", "", "a"));
+    const v4 = fc.array(octet, { minLength: 1, maxLength: 5 }).map((o) => o.join("."));
+    const v6 = fc.oneof(fc.ipV6(), fc.constantFrom("::", "::1", "fd42::", "::ffff:1.2.3.4", "::1.2.3.4", "fe80::1%eth0", "1:2:3:4:5:6:7:8:9", ":::"));
+    const prefix = fc.oneof(fc.integer({ min: 0, max: 200 }).map(String), fc.constantFrom("", "024", "-1", "1e1"));
+    const text = fc.oneof(fc.tuple(fc.oneof(v4, v6, fc.ipV4(), fc.string()), prefix).map(([a, p]) => `${a}/${p}`), fc.string(), fc.ipV4(), v6);
+    fc.assert(fc.property(text, (t) => assert.equal(isCidr(t), before(t), t)), { numRuns: 5000 });
+    for (const t of ["0.0.0.0/0", "::/0", "10.0.0.0/32", "10.0.0.0/33", "fd00::/128", "fd00::/129", "::ffff:1.2.3.4/96", "::ffff:1.2.3.4/129"]) assert.equal(isCidr(t), before(t), t);
   });
 });
 

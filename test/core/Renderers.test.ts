@@ -1,12 +1,12 @@
 import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import { PNG } from "pngjs";
-import * as QRCode from "qrcode";
 import jsQR from "jsqr";
 import {
   generateKeyPair, generatePresharedKey, parseWgQuick, peerConf, qrPng, qrPngBase64, qrTerminal, renderNixOS, renderWgQuick, serverConf,
 } from "@wgkit/core";
 import { wgQuickStrip } from "../support/wgTools";
+import { qrPngBefore } from "../support/qrBefore";
 
 const server = generateKeyPair(), dev = generateKeyPair(), psk = generatePresharedKey();
 const model = peerConf({
@@ -67,20 +67,6 @@ describe("Renderers", () => {
     const term = await qrTerminal(text);
     assert.ok(term.split("\n").length > 20);
   });
-
-  /** The QR PNG as wgkit rendered it before (8-bit grayscale through pngjs): the oracle for the pixels. */
-  function qrPngBefore(text: string): Buffer {
-    const q = QRCode.create([{ data: Buffer.from(text, "utf8"), mode: "byte" }], { errorCorrectionLevel: "M", maskPattern: 0 });
-    const { size, data } = q.modules;
-    const w = (size + 8) * 4;
-    const img = new PNG({ width: w, height: w, colorType: 0, inputColorType: 0, inputHasAlpha: false });
-    img.data = Buffer.alloc(w * w, 255);
-    for (let y = 0; y < size; y++) for (let x = 0; x < size; x++) {
-      if (data[y * size + x] !== 1) continue;
-      for (let dy = 0; dy < 4; dy++) img.data.fill(0, ((y + 4) * 4 + dy) * w + (x + 4) * 4, ((y + 4) * 4 + dy) * w + (x + 4) * 4 + 4);
-    }
-    return PNG.sync.write(img, { colorType: 0, inputColorType: 0, inputHasAlpha: false, filterType: 0, deflateLevel: 1 });
-  }
 
   it("property: the QR PNG has exactly the pixels of the pngjs rendering wgkit used before, in a fraction of the bytes", () => {
     // Texts of every length up to the largest symbol (2,331 bytes at error correction M), so every

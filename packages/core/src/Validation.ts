@@ -36,7 +36,9 @@ export function isCidr(value: unknown): value is string {
   if (typeof value !== "string") return false;
   const m = /^([^/]+)\/([0-9]{1,3})$/.exec(value);
   if (!m || !isIp(m[1])) return false;
-  return Number(m[2]) <= (ipaddr.IPv4.isValidFourPartDecimal(m[1]) ? 32 : 128);
+  // isIp passed, so the family is whether it holds a ':' (asking ipaddr.js's IPv4.isValid of an
+  // IPv6 text costs a thrown exception: most of validating `::/0` in every peer's AllowedIPs).
+  return Number(m[2]) <= (m[1].includes(":") ? 128 : 32);
 }
 
 /** Control characters (including CR, LF, NUL) can never appear in a conf. */

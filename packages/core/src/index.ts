@@ -16,6 +16,7 @@ export * from "./ServerConf";
 export * from "./PeerConf";
 export * from "./NixOS";
 export * from "./BilevelPng";
+export * from "./QrSymbol";
 export * from "./QrCode";
 export * from "./HostPath";
 export * from "./ContainerSpec";
