@@ -29,6 +29,7 @@ import { strict as assert } from "assert";
 import * as fc from "fast-check";
 import { findToolchain } from "../../cli/Toolchain";
 import { Op } from "../support/mocks";
+import type { LegacyLayout } from "../support/peerStateOnly";
 import { PeerResult, Program, runStep } from "../support/peerStateProgram";
 import { applyStep, checkFirstPromise, clone, NAMES, Step, stepArb, SUBNETS } from "../support/peerStateSteps";
 import { EngineStack, engineState, EngineState, Kill } from "./engineStack";
@@ -68,13 +69,13 @@ const STEP_OF: Record<string, Op[]> = {
 };
 
 interface Stats {
-  sequences: number; updates: number; killed: number; killedNothingPersisted: number; locksCleared: number; emptyAttrsRemoved: number; pendingDeletesSeen: number;
+  sequences: number; updates: number; killed: number; killedNothingPersisted: number; locksCleared: number; emptyAttrsRemoved: string[]; pendingDeletesSeen: number;
   refusedPins: number; creates: number; replaces: number; deletes: number; deleteReplaced: number; ms: number;
 }
 
 describe("The engine model against the real engine: random peer-state sequences", function () {
   this.timeout(0);
-  const stats: Stats = { sequences: 0, updates: 0, killed: 0, killedNothingPersisted: 0, locksCleared: 0, emptyAttrsRemoved: 0, pendingDeletesSeen: 0, refusedPins: 0, creates: 0, replaces: 0, deletes: 0, deleteReplaced: 0, ms: 0 };
+  const stats: Stats = { sequences: 0, updates: 0, killed: 0, killedNothingPersisted: 0, locksCleared: 0, emptyAttrsRemoved: [], pendingDeletesSeen: 0, refusedPins: 0, creates: 0, replaces: 0, deletes: 0, deleteReplaced: 0, ms: 0 };
 
   before(function () {
     const tc = findToolchain();
@@ -105,6 +106,32 @@ describe("The engine model against the real engine: random peer-state sequences"
     stats.ms = Date.now() - t0;
   });
 
+  for (const layout of ["dash", "peer-component"] as LegacyLayout[]) {
+    it(`a stack an earlier version laid out (${layout === "dash" ? "names joined by -" : "0.1: a Peer component per peer"}): the engine takes every seed and memory over through the aliases, as the model predicts`, async () => {
+      const stack = new EngineStack();
+      try {
+        const c = new Checked(stack, stats);
+        const old: Program = { subnet: "10.13.13.0/24", peers: { alice: { address: "10.13.13.5" }, bob: { address: "10.13.13.2" } } };
+        const r = await stack.run(old, ["up", "export"], undefined, layout);
+        assert.ok(r.output!.up!.ok, r.output!.up!.error);
+        const names = Object.keys(r.output!.up!.ops).map(short).sort();
+        assert.deepEqual(names, layout === "dash"
+          ? ["wg-alice-address-10.13.13.0_24", "wg-alice-keys", "wg-bob-address-10.13.13.0_24", "wg-bob-keys", "wg-key"]
+          : ["wg-alice-address", "wg-alice-keys", "wg-bob-address", "wg-bob-keys", "wg-key"], "the old layout's resources");
+        // What the devices hold: the old keys and the remembered (not pinned) addresses.
+        c.state = engineState(r.output!.export);
+        c.delivered = r.output!.up!.peers!;
+        c.deliveredProgram = { subnet: old.subnet, peers: { alice: {}, bob: {} } };
+        c.serverKey = r.output!.up!.serverPublicKey;
+        assert.equal(await c.update({ subnet: old.subnet, peers: { alice: {}, bob: {}, carol: {} } }), "completed");
+        assert.deepEqual(c.lastOps, ["create wg/carol/address-10.13.13.0_24", "create wg/carol/keys"], "nothing of the old layout is created again or deleted");
+        await c.converged();
+      } finally {
+        await stack.dispose();
+      }
+    });
+  }
+
   it("a kill between a replacement and the deletion of the old copy: the next update deletes it (delete-replaced), as the model predicts", async () => {
     const stack = new EngineStack();
     try {
@@ -134,6 +161,8 @@ class Checked {
   delivered: Record<string, PeerResult> = {};
   deliveredProgram: Program = clone(this.program);
   serverKey?: string;
+  /** The engine's steps of the last completed update (`<op> <name>`). */
+  lastOps: string[] = [];
 
   constructor(readonly stack: EngineStack, readonly stats: Stats) {}
 
@@ -168,7 +197,8 @@ class Checked {
 
     if (r.killed) {
       stats.killed++;
-      stats.emptyAttrsRemoved += r.emptyAttrs?.length ?? 0;
+      // Which side files (by kind: the stack's checkpoint, its backup, a lock, the history).
+      stats.emptyAttrsRemoved.push(...(r.emptyAttrs ?? []).map((f) => f.replace(/[0-9a-f-]{36}|\d{10,}/g, "*")));
       for (const st of r.started) {
         assert.ok((STEP_OF[st.op] ?? []).includes(predicted[st.urn]), `the killed update started ${st.op} ${short(st.urn)}, which the model did not predict (it predicted ${sortedOps(predicted).join(", ")})`);
       }
@@ -187,6 +217,7 @@ class Checked {
     assert.ok(up.ok, `the engine's update failed: ${up.error}`);
     const engineOps = Object.fromEntries(Object.entries(up.ops).map(([u, o]) => [u, o.op]));
     assert.deepEqual(sortedOps(engineOps), sortedOps(predicted), `update to ${JSON.stringify(next)}: the engine's steps (left) are the model's (right)`);
+    this.lastOps = sortedOps(engineOps);
     for (const o of Object.values(engineOps)) {
       if (o === "create") stats.creates++;
       else if (o === "replace") stats.replaces++;

@@ -10,6 +10,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Snapshot } from "../support/mocks";
+import type { LegacyLayout } from "../support/peerStateOnly";
 import type { Program } from "../support/peerStateProgram";
 import { Action, StepInput, StepOutput } from "./engineStep";
 
@@ -136,11 +137,11 @@ export class EngineStack {
    * `kill`, the process and everything it started are killed with SIGKILL as soon as the engine
    * reports that many changing steps started or ended; the next run starts a new process.
    */
-  run(program: Program, actions: Action[], kill?: Kill): Promise<Run> {
+  run(program: Program, actions: Action[], kill?: Kill, legacy?: LegacyLayout): Promise<Run> {
     if (this.pending) throw new Error("one step at a time");
     this.child ??= this.start();
     const child = this.child;
-    const input: StepInput = { program, actions };
+    const input: StepInput = { program, actions, legacy };
     return new Promise((resolve, reject) => {
       this.pending = { run: { killed: false, started: [], done: [] }, kill, resolve, reject };
       child.stdin.write(JSON.stringify(input) + "\n");

@@ -19,7 +19,7 @@ import * as fs from "fs";
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import { findToolchain } from "../../cli/Toolchain";
 import { isStale, lockFile, parseLockError } from "../../cli/StaleLock";
-import { declarePeerStateOnly } from "../support/peerStateOnly";
+import { declareLegacyPeerState, declarePeerStateOnly, LegacyLayout } from "../support/peerStateOnly";
 import type { PeerResult, Program } from "../support/peerStateProgram";
 
 export type Action = "up" | "preview" | "recover" | "export";
@@ -27,6 +27,8 @@ export type Action = "up" | "preview" | "recover" | "export";
 export interface StepInput {
   program: Program;
   actions: Action[];
+  /** Declare the peer state as an earlier version laid it out (the `address` pins are what the memories hold). */
+  legacy?: LegacyLayout;
 }
 
 /** What the engine did to one resource in an update, folded from the ops of its steps. */
@@ -78,9 +80,9 @@ async function openStack(dir: string): Promise<Stack> {
   });
 }
 
-function programOf(p: Program) {
+function programOf(p: Program, legacy?: LegacyLayout) {
   return async () => {
-    const d = declarePeerStateOnly(p);
+    const d = legacy ? declareLegacyPeerState(p, legacy) : declarePeerStateOnly(p);
     return { peers: d.peers, serverPublicKey: d.serverPublicKey };
   };
 }
@@ -88,7 +90,7 @@ function programOf(p: Program) {
 const say = (kind: "E" | "D" | "R", v: unknown) => new Promise<void>((r) => process.stdout.write(`${kind} ${JSON.stringify(v)}\n`, () => r()));
 const message = (e: unknown) => String((e as Error)?.message ?? e);
 
-async function up(stack: Stack, p: Program): Promise<UpResult> {
+async function up(stack: Stack, p: Program, legacy?: LegacyLayout): Promise<UpResult> {
   const steps = new Map<string, { steps: string[]; type: string }>();
   const onEvent = (e: EngineEvent) => {
     const done = e.resOutputsEvent?.metadata;
@@ -115,7 +117,7 @@ async function up(stack: Stack, p: Program): Promise<UpResult> {
   };
   let out = "";
   try {
-    const r = await stack.up({ program: programOf(p), onEvent, onOutput: (s) => { out += s; }, color: "never" });
+    const r = await stack.up({ program: programOf(p, legacy), onEvent, onOutput: (s) => { out += s; }, color: "never" });
     return {
       ok: true, ops: opsOf(), changes: r.summary.resourceChanges as Record<string, number>, ms: Date.now() - t0,
       peers: r.outputs.peers?.value, serverPublicKey: r.outputs.serverPublicKey?.value,
@@ -152,7 +154,7 @@ async function step(stack: Stack, dir: string, input: StepInput): Promise<StepOu
   for (const a of input.actions) {
     const t0 = Date.now();
     switch (a) {
-      case "up": result.up = await up(stack, input.program); break;
+      case "up": result.up = await up(stack, input.program, input.legacy); break;
       case "preview":
         try {
           await stack.preview({ program: programOf(input.program), expectNoChanges: true, color: "never" });
