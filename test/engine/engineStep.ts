@@ -20,6 +20,7 @@ import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulum
 import { findToolchain } from "../../cli/Toolchain";
 import { isStale, lockFile, parseLockError } from "../../cli/StaleLock";
 import { declareLegacyPeerState, declarePeerStateOnly, LegacyLayout } from "../support/peerStateOnly";
+import type { Op } from "../support/mocks";
 import type { PeerResult, Program } from "../support/peerStateProgram";
 
 export type Action = "up" | "preview" | "recover" | "export";
@@ -31,8 +32,8 @@ export interface StepInput {
   legacy?: LegacyLayout;
 }
 
-/** What the engine did to one resource in an update, folded from the ops of its steps. */
-export type EngineOp = "create" | "update" | "replace" | "delete" | "delete-replaced";
+/** What the engine did to one resource in an update, folded from the ops of its steps (in the model's terms). */
+export type EngineOp = Op;
 
 export interface UpResult {
   ok: boolean;
@@ -53,8 +54,9 @@ export interface StepOutput {
   export?: any;
 }
 
-export const PROJECT = "wgkit-test";
-export const STACK = "test";
+/** As the mocks name them (test/support/mocks.ts useMocks), so that URNs are the same. */
+const PROJECT = "wgkit-test";
+const STACK = "test";
 const PASSPHRASE = "wgkit-engine-model-test";
 
 function fold(steps: string[]): EngineOp | undefined {
