@@ -17,6 +17,7 @@ async function main(): Promise<void> {
       if ((e as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw e;
     }
   }
+  figures.push(...(await (require("./engineBench") as typeof import("./engineBench")).runEngineBench()));
   // Figures only a real engine gives (peer-change loss, restart recovery, throughput, load) come
   // from the last `npm run e2e` on this machine, marked with when they were measured.
   const e2e = path.resolve(__dirname, "../../figures/e2e.jsonl");

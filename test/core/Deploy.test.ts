@@ -57,7 +57,8 @@ describe("Deploy: the conf seed and install scripts", function () {
     const t0 = Date.now();
     const r = spawnSync("sh", ["-c", sh], {
       input: "[Interface]\nPrivateKey = secret\n", encoding: "utf8",
-      env: { ...process.env, PATH: `${dir}:${process.env.PATH}`, WGKIT_CONTAINER: "wg-test", WGKIT_CONFIG: "wg-config", WGKIT_IMAGE: "img", FAKE_LOG: log, FAKE_PK: server.publicKey, FAKE_PORT: "51820", ...env },
+      // env.PATH goes after the stand-in docker's directory.
+      env: { ...process.env, WGKIT_CONTAINER: "wg-test", WGKIT_CONFIG: "wg-config", WGKIT_IMAGE: "img", FAKE_LOG: log, FAKE_PK: server.publicKey, FAKE_PORT: "51820", ...env, PATH: `${dir}:${env.PATH ?? process.env.PATH}` },
     });
     const calls = fs.existsSync(log) ? fs.readFileSync(log, "utf8") : "";
     fs.rmSync(dir, { recursive: true, force: true });
@@ -87,6 +88,20 @@ describe("Deploy: the conf seed and install scripts", function () {
     assert.ok(r.ms < 2000, `converged at once (${r.ms} ms): no payload failed and forced a retry`);
     assert.match(r.stdout, /wg0 up in wg-test with public key/);
     assert.ok(!r.calls.includes("PrivateKey") && !r.stdout.includes("secret"));
+  });
+
+  it("install: its success line says how long the step took (npm run bench reads it), and nothing where date has no %N", () => {
+    const r = run(script);
+    const took = /, applied in (\d+) ms$/m.exec(r.stdout);
+    assert.ok(took, r.stdout);
+    assert.ok(Number(took[1]) <= r.ms, `${took[1]} ms within the ${r.ms} ms the test saw`);
+    // A date without %N (macOS, some busybox builds) prints it literally.
+    const dir = tmpDir();
+    fs.writeFileSync(path.join(dir, "date"), "#!/bin/sh\necho 1733450000N\n", { mode: 0o755 });
+    const plain = run(script, { PATH: `${dir}:${process.env.PATH}` });
+    fs.rmSync(dir, { recursive: true, force: true });
+    assert.equal(plain.status, 0, plain.stderr);
+    assert.match(plain.stdout, /wg0 up in wg-test with public key \S+, listen port 51820$/m);
   });
 
   it("install fails loudly: another key, peers not applied, no default route, a rejected conf (at once)", () => {

@@ -3,6 +3,7 @@ import * as fc from "fast-check";
 import { bigIntToIp, hostInSubnet, parseSubnet } from "@wgkit/core";
 import { migrateSnapshot, Snapshot } from "../support/mocks";
 import { PeerResult, Program, runStep, runStepInNewProcess, StepOptions, StepResult } from "../support/peerStateProgram";
+import { applyStep, checkFirstPromise, clone, NAMES, stepArb, SUBNETS } from "../support/peerStateSteps";
 
 /**
  * The first promise, as a property: random sequences of updates — add, remove, pin, unpin,
@@ -12,51 +13,11 @@ import { PeerResult, Program, runStep, runStepInNewProcess, StepOptions, StepRes
  * its own pin/unpin, or a subnet change (address, once); pins on remembered addresses are
  * refused at preview and at update, naming the field.
  */
-const SUBNETS = [
-  { subnet: "10.13.13.0/24" },
-  { subnet: "10.14.0.0/28", subnet6: "fd42:14::/64" },
-  { subnet: "10.13.13.0/24", subnet6: "fd42:13:13::/64" },
-  { subnet: "172.31.9.0/26" },
-];
-const NAMES = ["alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi"];
-
-type Step =
-  | { kind: "add"; who: number }
-  | { kind: "remove"; who: number }
-  | { kind: "pin"; who: number; host: number; ontoOther: boolean }
-  | { kind: "unpin"; who: number }
-  | { kind: "rotate"; who: number }
-  | { kind: "toggle"; who: number }
-  | { kind: "subnet"; to: number };
-
-const stepArb: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant("add" as const), who: fc.nat(NAMES.length - 1) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("remove" as const), who: fc.nat(99) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("pin" as const), who: fc.nat(99), host: fc.integer({ min: 2, max: 12 }), ontoOther: fc.boolean() }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("unpin" as const), who: fc.nat(99) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant("rotate" as const), who: fc.nat(99) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("toggle" as const), who: fc.nat(99) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant("subnet" as const), to: fc.nat(SUBNETS.length - 1) }) },
-);
 const runArb = fc.tuple(fc.uniqueArray(fc.nat(NAMES.length - 1), { minLength: 2, maxLength: 5 }), fc.array(fc.record({
   step: stepArb,
   handover: fc.constantFrom("same-process", "same-process", "new-process"),
   interrupt: fc.oneof({ weight: 4, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.nat(6) }),
 }), { minLength: 3, maxLength: 9 }));
-
-const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x));
-
-/** What the stack state remembers for a peer (the address memory of the current subnet). */
-function remembered(snap: Snapshot, name: string, subnet: string): { address?: string; address6?: string } | undefined {
-  const tag = parseSubnet(subnet, "subnet", 4).cidr.replace("/", "_");
-  const r = Object.values(snap).find((x) => x.name === `wg/${name}/address-${tag}`);
-  return r ? { address: r.outputs.keepers?.address, address6: r.outputs.keepers?.address6 || undefined } : undefined;
-}
-
-function hostAddress(subnet: string, host: number): string {
-  const s = parseSubnet(subnet, "subnet", 4);
-  return bigIntToIp(s.network + BigInt(host), 4);
-}
 
 async function run(snap: Snapshot, program: Program, handover: string, opts: StepOptions = {}): Promise<StepResult> {
   return handover === "new-process" ? runStepInNewProcess(snap, program, opts) : runStep(snap, program, opts);
@@ -80,44 +41,10 @@ describe("Peer state properties (fast-check, SDK mocks with the engine model)", 
       let deliveredProgram: Program = clone(program);
       let serverKey: string | undefined;
       for (const { step, handover, interrupt } of steps) {
-        const names = Object.keys(program.peers);
-        const pick = (i: number) => names[i % Math.max(names.length, 1)];
-        const next: Program = clone(program);
-        let expectRefusal: string | undefined;
-        switch (step.kind) {
-          case "add": if (!next.peers[NAMES[step.who]]) next.peers[NAMES[step.who]] = {}; break;
-          case "remove": if (names.length) delete next.peers[pick(step.who)]; break;
-          case "pin": {
-            if (!names.length) break;
-            const who = pick(step.who);
-            const others0 = names.filter((n) => n !== who && remembered(snap, n, next.subnet)?.address);
-            const addr = step.ontoOther && others0.length
-              ? remembered(snap, others0[step.host % others0.length], next.subnet)!.address!
-              : hostAddress(next.subnet, step.host);
-            const s = parseSubnet(next.subnet, "subnet", 4);
-            try { hostInSubnet(s, addr, "x"); } catch { break; } // beyond a small subnet: skip
-            const others = names.filter((n) => n !== who);
-            const takenByPin = others.some((n) => next.peers[n].address === addr);
-            const takenByMemory = others.some((n) => remembered(snap, n, next.subnet)?.address === addr);
-            if (takenByPin) break; // pin vs pin is the static duplicate-address rule, covered elsewhere
-            next.peers[who].address = addr;
-            if (takenByMemory) expectRefusal = `peers.${who}.address`;
-            break;
-          }
-          case "unpin": if (names.length) delete next.peers[pick(step.who)].address; break;
-          case "rotate": if (names.length) { next.peers[pick(step.who)].rotation = `r${stats.updates}`; stats.rotations++; } break;
-          case "toggle": if (names.length) { const p = next.peers[pick(step.who)]; p.enabled = p.enabled === false ? undefined : false; } break;
-          case "subnet": {
-            const to = SUBNETS[step.to];
-            if (to.subnet === next.subnet && to.subnet6 === next.subnet6) break;
-            next.subnet = to.subnet;
-            if (to.subnet6) next.subnet6 = to.subnet6; else delete next.subnet6;
-            for (const p of Object.values(next.peers)) delete p.address; // pins of the old subnet
-            stats.subnetChanges++;
-            break;
-          }
-        }
-        if (Object.keys(next.peers).length > parseSubnetCapacity(next.subnet)) continue;
+        const { next, expectRefusal, overfull } = applyStep(program, step, snap, String(stats.updates));
+        if (overfull) continue;
+        if (step.kind === "rotate" && Object.keys(program.peers).length) stats.rotations++;
+        if (next.subnet !== program.subnet || next.subnet6 !== program.subnet6) stats.subnetChanges++;
 
         if (expectRefusal) {
           stats.refusedPins++;
@@ -144,36 +71,7 @@ describe("Peer state properties (fast-check, SDK mocks with the engine model)", 
         // The server's key never changes (no server rotation in these sequences).
         serverKey ??= r.serverPublicKey;
         assert.equal(r.serverPublicKey, serverKey, "server key stable");
-        const subnetChanged = deliveredProgram.subnet !== program.subnet;
-        for (const [n, now] of Object.entries(got)) {
-          const s4 = parseSubnet(program.subnet, "subnet", 4);
-          hostInSubnet(s4, now.address, `${n}.address`); // inside the subnet, not the server's
-          if (program.subnet6) hostInSubnet(parseSubnet(program.subnet6, "subnet6", 6), now.address6!, `${n}.address6`);
-          const before = delivered[n];
-          if (!before) continue;
-          const prev = deliveredProgram.peers[n];
-          const cur = program.peers[n];
-          if ((prev?.rotation ?? "") === (cur.rotation ?? "")) {
-            assert.equal(now.publicKey, before.publicKey, `${n}: keys kept`);
-            assert.equal(now.privateKey, before.privateKey, `${n}: private key kept`);
-            assert.equal(now.presharedKey, before.presharedKey, `${n}: psk kept`);
-          } else {
-            assert.notEqual(now.publicKey, before.publicKey, `${n}: rotated`);
-          }
-          if (cur.address !== undefined) assert.equal(now.address, cur.address, `${n}: pinned`);
-          else if (!subnetChanged) {
-            if (prev?.address === undefined) assert.equal(now.address, before.address, `${n}: address kept`);
-            else assert.equal(now.address, remembered(snap, n, program.subnet)?.address, `${n}: unpinned → remembered address`);
-            if (program.subnet6 && program.subnet6 === deliveredProgram.subnet6 && prev?.address === undefined) {
-              assert.equal(now.address6, before.address6, `${n}: address6 kept`);
-            }
-          }
-        }
-        // Every address is unique.
-        const all = Object.values(got).map((p) => p.address);
-        assert.equal(new Set(all).size, all.length, `unique addresses: ${all}`);
-        const keys = Object.values(got).map((p) => p.publicKey);
-        assert.equal(new Set(keys).size, keys.length, "unique keys");
+        checkFirstPromise(deliveredProgram, delivered, program, got, snap);
         delivered = got;
         deliveredProgram = clone(program);
       }
@@ -201,11 +99,6 @@ describe("Peer state properties (fast-check, SDK mocks with the engine model)", 
     assert.equal(new Set(Object.values(r2.peers!).map((p) => p.address)).size, 3);
   });
 });
-
-function parseSubnetCapacity(subnet: string): number {
-  const s = parseSubnet(subnet, "subnet", 4);
-  return 2 ** (32 - s.prefix) - 3;
-}
 
 describe("Peer state: a stack made by wgkit 0.1 (a Peer component per server peer) upgrades in place", () => {
   it("keeps every peer's keys and remembered address through `wgkit migrate-state` and the aliases", async () => {

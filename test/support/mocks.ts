@@ -14,10 +14,20 @@ export interface StoredResource {
   /** Inputs after ignoreChanges (what the engine stores as inputs). */
   inputs: State;
   outputs: State;
+  /**
+   * Old copies of this resource that replacements left for deletion (the engine's `delete: true`
+   * entries of the same URN): a replacement creates the new copy first and deletes the old one at
+   * the end of the update, so an update that stops before its end leaves them; the next update
+   * deletes them (its `delete-replaced` steps).
+   */
+  pendingDeletes?: number;
 }
 
 /** The stack's state between updates, by URN (plain JSON: it can be written to a file and read by another process). */
 export type Snapshot = Record<string, StoredResource>;
+
+/** What an update does to a custom resource, as the engine reports its steps (`same` left out). */
+export type Op = "create" | "update" | "replace" | "delete" | "delete-replaced";
 
 const RANDOM_BYTES = "random:index/randomBytes:RandomBytes";
 const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
@@ -44,6 +54,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
   readonly states = new Map<string, StoredResource>();
   /** URNs this update created (no old state). */
   readonly created = new Set<string>();
+  /** The model's step for each custom resource this update registered and changes (`same` left out). */
+  readonly ops = new Map<string, Op>();
   current?: Registration;
   private readonly previous: Map<string, StoredResource>;
 
@@ -79,6 +91,13 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
         break;
     }
     if (!old) this.created.add(reg.urn);
+    if (args.custom) {
+      // Every input of the random provider's resources forces a replacement (its schema marks them
+      // ForceNew); for other types the model does not know, and says update.
+      const changed = old !== undefined && !isDeepStrictEqual(old.inputs, inputs);
+      if (!old) this.ops.set(reg.urn, "create");
+      else if (changed) this.ops.set(reg.urn, args.type.startsWith("random:") ? "replace" : "update");
+    }
     if (args.custom) this.states.set(reg.urn, { urn: reg.urn, type: args.type, name: args.name, inputs, outputs });
     return { id: args.custom ? `${args.name}_id` : undefined, state: outputs };
   }
@@ -92,7 +111,8 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
   /**
    * The state the next update starts from. A completed update: exactly what this one declared.
    * An interrupted one (`interrupted` lists URNs this update created whose creation is lost):
-   * those are missing, and nothing was deleted yet (deletions come last).
+   * those are missing, and nothing was deleted yet (deletions come last) — neither what it no
+   * longer declares nor the old copies of what it replaced, which stay as pending deletions.
    */
   snapshot(interrupted?: (r: StoredResource) => boolean): Snapshot {
     const out: Snapshot = {};
@@ -100,6 +120,25 @@ export class RecordingMocks implements pulumi.runtime.Mocks, RegistrationSink {
     for (const [u, s] of this.states) {
       if (interrupted && this.created.has(u) && interrupted(s)) continue;
       out[u] = JSON.parse(JSON.stringify(s));
+      if (!interrupted) continue;
+      const pending = (this.previous.get(u)?.pendingDeletes ?? 0) + (this.ops.get(u) === "replace" ? 1 : 0);
+      if (pending) out[u].pendingDeletes = pending;
+    }
+    return out;
+  }
+
+  /**
+   * The steps of a completed update by URN: creates, updates and replaces of what it registered,
+   * then a delete of every resource of the previous state that nothing registered took over
+   * (by its URN or an alias), and a `delete-replaced` of the old copies an earlier update left
+   * (for a resource this update does nothing else to).
+   */
+  plannedOps(): Record<string, Op> {
+    const out: Record<string, Op> = Object.fromEntries(this.ops);
+    const claimed = new Set(this.registrations.flatMap((r) => [r.urn, ...r.aliases]));
+    for (const [u, s] of this.previous) {
+      if (!claimed.has(u)) out[u] = "delete";
+      else if (s.pendingDeletes && !out[u]) out[u] = "delete-replaced";
     }
     return out;
   }

@@ -8,7 +8,8 @@ import { spawnSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 import { WgKitError } from "@wgkit/core";
 import { WireGuardServer } from "@wgkit/pulumi";
-import { RecordingMocks, settle, Snapshot, useMocks, value } from "./mocks";
+import { Op, RecordingMocks, settle, Snapshot, useMocks, value } from "./mocks";
+import { Declared, declarePeerStateOnly } from "./peerStateOnly";
 
 export interface ProgramPeer { address?: string; rotation?: string; enabled?: boolean }
 export interface Program { subnet: string; subnet6?: string; peers: Record<string, ProgramPeer> }
@@ -20,12 +21,29 @@ export interface StepResult {
   peers?: Record<string, PeerResult>;
   serverPublicKey?: string;
   error?: { field?: string; rule?: string; message: string };
+  /** The model's steps of a completed update, by URN (see RecordingMocks.plannedOps). */
+  ops?: Record<string, Op>;
 }
 
 export interface StepOptions {
   preview?: boolean;
   /** Interrupt the update after this many creations (in registration order). */
   interruptAfterCreates?: number;
+  /** Declare the server's peer state alone (peerStateOnly.ts), not the whole server. */
+  only?: "peer-state";
+}
+
+/** The whole server, and what its devices get. */
+function declareServer(program: Program): Declared {
+  const s = new WireGuardServer("wg", { serverUrl: "vpn.example.com", subnet: program.subnet, subnet6: program.subnet6, peers: program.peers });
+  const names = Object.keys(program.peers);
+  const peers = pulumi.all([s.config, pulumi.all(names.map((n) => pulumi.all([
+    s.peers[n].address, s.peers[n].address6, s.peers[n].publicKey, s.peers[n].privateKey, s.peers[n].presharedKey,
+  ])))]).apply(([_conf, vals]) => Object.fromEntries(names.map((n, i) => {
+    const [address, address6, publicKey, privateKey, presharedKey] = vals[i];
+    return [n, { address, address6, publicKey, privateKey: privateKey!, presharedKey: presharedKey! }];
+  })));
+  return { peers, serverPublicKey: s.publicKey };
 }
 
 function errorOf(e: unknown): StepResult["error"] {
@@ -42,18 +60,8 @@ export async function runStep(previous: Snapshot, program: Program, opts: StepOp
   const onUnhandled = (e: unknown) => { unhandled ??= e; };
   process.on("unhandledRejection", onUnhandled);
   try {
-    const s = new WireGuardServer("wg", { serverUrl: "vpn.example.com", subnet: program.subnet, subnet6: program.subnet6, peers: program.peers });
-    const names = Object.keys(program.peers);
-    const vals = await value(pulumi.all(names.map((n) => pulumi.all([
-      s.peers[n].address, s.peers[n].address6, s.peers[n].publicKey, s.peers[n].privateKey, s.peers[n].presharedKey,
-    ]))));
-    await value(s.config);
-    const peers: Record<string, PeerResult> = {};
-    names.forEach((n, i) => {
-      const [address, address6, publicKey, privateKey, presharedKey] = vals[i];
-      peers[n] = { address, address6, publicKey, privateKey: privateKey!, presharedKey: presharedKey! };
-    });
-    result = { snapshot: {}, peers, serverPublicKey: await value(s.publicKey) };
+    const declared = opts.only === "peer-state" ? declarePeerStateOnly(program) : declareServer(program);
+    result = { snapshot: {}, peers: await value(declared.peers), serverPublicKey: await value(declared.serverPublicKey) };
   } catch (e) {
     result = { snapshot: {}, error: errorOf(e) };
   }
@@ -66,7 +74,10 @@ export async function runStep(previous: Snapshot, program: Program, opts: StepOp
     const keep = new Set([...mocks.created].slice(0, opts.interruptAfterCreates));
     result.snapshot = mocks.snapshot((r) => !keep.has(r.urn));
     delete result.peers; // nothing of an interrupted update reaches a device
-  } else result.snapshot = mocks.snapshot();
+  } else {
+    result.snapshot = mocks.snapshot();
+    result.ops = mocks.plannedOps();
+  }
   return result;
 }
 

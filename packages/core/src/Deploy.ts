@@ -204,7 +204,9 @@ exit "$rc"
  * Then it waits until the interface reports the expected public key, port and
  * exactly the expected peers, and the container still has a default route.
  * It never prints the conf or any key but the public one. Failures end with
- * one actionable line; a conf the tools reject fails at once.
+ * one actionable line; a conf the tools reject fails at once. Its success line
+ * ends with the time the whole step took (`, applied in <ms> ms`, where `date`
+ * has `%N`): `npm run bench` reads it.
  */
 export function applyScript(input: ApplyScriptInput): string {
   const iface = checkInterfaceName(input.interfaceName, "interfaceName");
@@ -238,6 +240,9 @@ fail() { echo "wgkit: $*" >&2; exit 1; }
 ${CAUSE_FUNCTION}
 # This start's log only (an earlier start's lines do not count).
 startlog() { docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$c" 2>/dev/null || true)" --tail 200 "$c" 2>&1 || true; }
+# Milliseconds since the epoch, or nothing where date has no %N (the success line then has no duration).
+now_ms() { n=$(date +%s%N 2>/dev/null) || n=""; case "$n" in ""|*[!0-9]*) ;; *) echo $((n / 1000000)) ;; esac; }
+t0=$(now_ms)
 t=0
 until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
   t=$((t+1)); [ $t -le ${timeout} ] || fail "container $c is not running after ${timeout}s: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
@@ -299,7 +304,8 @@ while :; do
 ${routes}    # The peers the interface runs against those of the conf just written (no digest of them in this script).
     docker exec "$c" sh -c '[ "$(wg show ${iface} peers | sort)" = "$(sed -n "s/^PublicKey = //p" ${CONF_DIR}/${iface}.conf | sort)" ]' 2>/dev/null || fail "${iface} in $c is up but its peers differ from the conf (wg syncconf did not apply it); run pulumi up again or restart the container"
     docker exec "$c" ip route show default | grep -q . || fail "${iface} is up in $c but the container has no default route (the image deletes it when it starts without a conf or a conf fails); restart the container"
-    echo "wgkit: ${iface} up in $c with public key $pk, listen port $port"; exit 0
+    t1=$(now_ms); took=""; [ -n "$t0" ] && [ -n "$t1" ] && took=", applied in $((t1 - t0)) ms"
+    echo "wgkit: ${iface} up in $c with public key $pk, listen port $port$took"; exit 0
   fi
   gate
   routed

@@ -88,7 +88,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { childName } from "./ChildName";
 import { RANDOM_BYTES_TYPE, SEED_TYPE, seedResource } from "./KeySeed";
-import { AddressLedger, AddressPlan, creationStamp, LedgerInput, parseSubnet, PeerAddresses, placementOrder, withoutValue } from "@wgkit/core";
+import { AddressLedger, AddressPlan, creationStamp, DEFAULT_SUBNET, LedgerInput, parseSubnet, PeerAddresses, placementOrder, withoutValue } from "@wgkit/core";
 
 /** One peer whose state is kept. */
 export interface PeerStateRequest {
@@ -204,4 +204,26 @@ export function peerState(
     m.keepers.apply((k) => remembered.get(p.name)!.resolve({ address: k?.address, address6: k?.address6 || undefined }));
   }
   return { seeds, plan };
+}
+
+/** The settings of a server that its peer state follows (WireGuardServerArgs' fields of the same names). */
+export interface ServerPeerStateArgs {
+  /** Plain (it names the memories); the default subnet when absent. */
+  subnet?: pulumi.Input<string>;
+  subnet6?: pulumi.Input<string>;
+  peers: Record<string, { address?: pulumi.Input<string>; address6?: pulumi.Input<string>; rotation?: pulumi.Input<string> }>;
+}
+
+/**
+ * A server's peer state from its settings: every peer's seed and memory, with each peer's pins in
+ * the ledger. What WireGuardServer declares, and all that the real-engine check of the engine
+ * model declares (test/engine).
+ */
+export function serverPeerState(parent: pulumi.Resource, server: string, plainNamed: <T>(f: () => T) => T, args: ServerPeerStateArgs): PeerState {
+  const names = Object.keys(args.peers);
+  return peerState(parent, server, plainNamed, names.map((n) => ({ name: n, rotation: args.peers[n].rotation })),
+    (args.subnet as string | undefined) ?? DEFAULT_SUBNET,
+    // One output over every pin (an output only where a pin is one), not a join per peer.
+    pulumi.output({ subnet: args.subnet, subnet6: args.subnet6, pins: names.map((n) => [args.peers[n].address, args.peers[n].address6]) })
+      .apply(({ subnet, subnet6, pins }) => ({ subnet: subnet ?? DEFAULT_SUBNET, subnet6, peers: names.map((n, j) => ({ name: n, address: pins[j][0], address6: pins[j][1] })) })));
 }

@@ -12,7 +12,7 @@ import { componentLabel, naming, namingResolved } from "./ComponentError";
 import { engineOf, publishPorts, usesDefaultEngine } from "./PublishedPorts";
 import { checkConfigPathOnLocalEngine } from "./LocalHostPath";
 import { publicKeyOutput, publicUnlessInputsSecret } from "./Secrecy";
-import { peerState } from "./PeerState";
+import { serverPeerState } from "./PeerState";
 import { PeerKeys, PeerShape, serverPeerOutputs, ServerPeerOutputs } from "./ServerPeerOutputs";
 import { wireGuardContainer } from "./WireGuardContainer";
 import { confInstall } from "./ConfInstall";
@@ -208,11 +208,7 @@ export class WireGuardServer extends pulumi.ComponentResource {
 
     // Keys and addresses: see PeerState.ts for the invariant and its failure modes.
     const imported = (p: ServerPeerArgs) => p.rotation === undefined && (p.privateKey !== undefined || p.presharedKey !== undefined);
-    const state = peerState(this, name, (f) => naming(SERVER_TYPE, name, f), names.map((n) => ({ name: n, rotation: peerArgs[n].rotation })),
-      (args.subnet as string | undefined) ?? DEFAULT_SUBNET, // plain: checked above
-      // One output over every pin (an output only where a pin is one), not a join per peer.
-      pulumi.output({ subnet: args.subnet, subnet6: args.subnet6, pins: names.map((n) => [peerArgs[n].address, peerArgs[n].address6]) })
-        .apply(({ subnet, subnet6, pins }) => ({ subnet: subnet ?? DEFAULT_SUBNET, subnet6, peers: names.map((n, j) => ({ name: n, address: pins[j][0], address6: pins[j][1] })) })));
+    const state = serverPeerState(this, name, (f) => naming(SERVER_TYPE, name, f), { subnet: args.subnet, subnet6: args.subnet6, peers: peerArgs }); // subnet: plain, checked above
     const plan = state.plan;
     this.address = plan.apply((p) => p.server.address);
     this.address6 = plan.apply((p) => p.server.address6);
