@@ -19,7 +19,7 @@
  */
 import * as fs from "fs";
 import * as os from "os";
-import * as path from "path";
+import { fileBackendPath } from "./FileBackend";
 
 /** One lock as the engine lists it. */
 export interface PulumiLock {
@@ -56,8 +56,5 @@ export function isStale(lock: PulumiLock, hostname = os.hostname(), live: (pid: 
 
 /** The local file a lock URL names on a file backend (relative URLs from `cwd`), else undefined. */
 export function lockFile(lock: PulumiLock, cwd: string): string | undefined {
-  if (!lock.url.startsWith("file://")) return undefined;
-  let p = decodeURIComponent(lock.url.slice("file://".length).replace(/\?.*$/, ""));
-  if (p === "~" || p.startsWith("~/")) p = os.homedir() + p.slice(1);
-  return path.resolve(cwd, p);
+  return fileBackendPath(lock.url, cwd);
 }

@@ -17,7 +17,8 @@
  * .wgkit-state/pulumi unless PULUMI_BACKEND_URL is set (it wins over Pulumi.yaml's); secrets are
  * encrypted with a passphrase generated once (cli/Passphrase.ts) unless you set your own. Crashes:
  * a stale Pulumi lock of this host is cleared (cli/StaleLock.ts), creates left in flight are cleaned
- * up (cli/PendingCreates.ts), and the next run converges. A stack whose key seeds an earlier wgkit
+ * up (cli/PendingCreates.ts), a file backend's attribute files a kill left empty are removed
+ * (cli/FileBackend.ts), and the next run converges. A stack whose key seeds an earlier wgkit
  * kept in RandomBytes (ids = the keys, in clear) has them moved into RandomPasswords first, keys
  * unchanged (`wgkit migrate-state`, packages/pulumi/src/SeedMigration.ts).
  *
@@ -32,6 +33,7 @@ import { terminalBlock, terminalText as t } from "@wgkit/core";
 import { choosePulumi, CliResult, PulumiCli, runPulumi } from "./PulumiCli";
 import { ensurePassphrase, passphraseFile } from "./Passphrase";
 import { isStale, lockFile, parseLockError } from "./StaleLock";
+import { fileBackendPath, removeEmptyAttrs } from "./FileBackend";
 import { PendingOperation, plannedCleanups, removeDockerObject } from "./PendingCreates";
 import { kernelWireGuard } from "./KernelWireGuard";
 import { writePeerFiles, PeerOutput } from "./PeerFiles";
@@ -83,6 +85,8 @@ async function prepare(): Promise<Context> {
   const backend = userBackend ?? `file://${path.join(stateDir, "pulumi")}`;
   if (!userBackend) fs.mkdirSync(path.join(stateDir, "pulumi"), { recursive: true, mode: 0o700 });
   console.log(`backend: ${t(backend)}${userBackend ? " (PULUMI_BACKEND_URL, set by you)" : ""}`);
+  const dir = fileBackendPath(backend, repo);
+  for (const f of dir ? removeEmptyAttrs(dir) : []) console.log(`recover: removed ${t(f)}, an attribute file a killed run left empty (with it every command on the stack fails: "failed to load checkpoint: EOF")`);
   const pass = ensurePassphrase();
   console.log(`secrets: passphrase from ${t(pass.describe)}`);
   return { cli, backend, env: { PULUMI_BACKEND_URL: backend, ...pass.env } };

@@ -8,8 +8,8 @@
  * scratch directory), one stack per sequence, with one update per sequence killed with `kill -9`
  * (the CLI, its plugins and the program's process) part way, after which the stale lock is
  * cleared and `refresh --clear-pending-creates` run, as the main command does (and an attribute
- * file of the backend the kill left empty is removed: see removeEmptyAttrs, which the main
- * command does not do yet).
+ * file of the backend the kill left empty is removed, by the main command's own removeEmptyAttrs,
+ * cli/FileBackend.ts).
  *
  * Before each update the model runs the same program under the SDK mocks from the engine's own
  * state (`stack export`), and predicts the update's steps. The oracles:

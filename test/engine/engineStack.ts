@@ -13,6 +13,7 @@ import { Snapshot } from "../support/mocks";
 import type { LegacyLayout } from "../support/peerStateOnly";
 import type { Program } from "../support/peerStateProgram";
 import { Action, StepInput, StepOutput } from "./engineStep";
+import { removeEmptyAttrs } from "../../cli/FileBackend";
 
 /** Every live descendant of `pid` (from /proc's parent pids). */
 export function descendants(pid: number): number[] {
@@ -31,25 +32,6 @@ export function descendants(pid: number): number[] {
   return out;
 }
 
-/**
- * The file backend's empty attribute files under `backend`, removed. The backend writes each
- * object's `<name>.attrs` side file (gocloud fileblob) by creating it, then writing it: a kill in
- * between leaves it empty, and from then on every command on the stack (`stack ls` included)
- * fails with "failed to load checkpoint: EOF". Without the file the object reads as it is.
- */
-export function removeEmptyAttrs(backend: string): string[] {
-  const removed: string[] = [];
-  if (!fs.existsSync(backend)) return removed;
-  for (const f of fs.readdirSync(backend, { recursive: true, encoding: "utf8" })) {
-    const p = path.join(backend, f);
-    if (f.endsWith(".attrs") && fs.statSync(p).size === 0) {
-      fs.rmSync(p);
-      removed.push(f);
-    }
-  }
-  return removed;
-}
-
 export interface Run {
   output?: StepOutput;
   /** The step was killed: after `killedAfter` changing steps had started or ended (as `Kill.on` says). */
@@ -57,7 +39,7 @@ export interface Run {
   killedAfter?: number;
   /** The processes killed with it (the CLI, its plugins). */
   killedPids?: number[];
-  /** The backend's attribute files the kill left empty, removed (see removeEmptyAttrs). */
+  /** The backend's attribute files the kill left empty, removed (cli/FileBackend.ts removeEmptyAttrs). */
   emptyAttrs?: string[];
   /** Changing steps the engine started, in order. */
   started: { op: string; urn: string }[];
@@ -114,7 +96,7 @@ export class EngineStack {
       if (!p) return;
       this.pending = undefined;
       if (p.run.killed) {
-        p.run.emptyAttrs = removeEmptyAttrs(path.join(this.dir, "state"));
+        p.run.emptyAttrs = removeEmptyAttrs(path.join(this.dir, "state"), 0); // as the main command does (cli/FileBackend.ts), at once
         p.resolve(p.run);
       }
       else p.reject(new Error(`the engine process ended (${code}):\n${this.stderr}`));
