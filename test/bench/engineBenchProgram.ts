@@ -6,8 +6,9 @@
  *
  * - `wgkit`: a WireGuardServer with N peers (userspace: true, the default image: the stand-in on
  *   these machines), exporting its public key only.
- * - `floor`: the same resources by type and count — a component; one 64-byte and, per peer, a
- *   64-byte and a 1-byte RandomBytes with the peer state's options; the image, the volume, the
+ * - `floor`: the same resources by type and count — a component; one key seed (a 64-character
+ *   RandomPassword, as KeySeed.ts) and, per peer, a key seed and a 1-byte RandomBytes (the address
+ *   memory) with the peer state's options; the image, the volume, the
  *   same userspace image build, a container of it; seed and install commands that run `true` and
  *   change with the peer count as wgkit's do with the conf — with constant inputs.
  */
@@ -26,7 +27,7 @@ class Floor extends pulumi.ComponentResource {
   constructor(name: string, port: number, n: number) {
     super("bench:index:Floor", name, {}, {});
     const opts = { parent: this };
-    const seed = (k: string) => new random.RandomBytes(k, { length: 64, keepers: { rotation: "", createdIn: "x" } }, { ...opts, ignoreChanges: ["keepers.createdIn"], additionalSecretOutputs: ["base64", "hex"] });
+    const seed = (k: string) => new random.RandomPassword(k, { length: 64, special: false, keepers: { rotation: "", createdIn: "x" } }, { ...opts, ignoreChanges: ["keepers.createdIn"] });
     seed(`${name}-key`);
     for (let i = 0; i < n; i++) {
       seed(`${name}/peer${i}/keys`);
