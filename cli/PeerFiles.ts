@@ -5,10 +5,10 @@
  * temp file renamed over it), so a run killed while writing leaves the old conf or the new one,
  * never half of one. Files are 0600 in a 0700 directory: they hold private keys.
  */
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { terminalText as t } from "@wgkit/core";
+import { writePrivateBytes } from "@wgkit/pulumi/dist/PrivateDir";
 
 /** What the default stack exports per peer. */
 export interface PeerOutput {
@@ -18,23 +18,9 @@ export interface PeerOutput {
   qrCode?: string;
 }
 
-/** Writes `content` to `file` (0600) unless it already holds exactly that; true when written. */
+/** Writes `content` to `file` (0600) unless it already holds exactly that; true when written (PrivateDir's atomic write). */
 export function writePrivate(file: string, content: string | Buffer): boolean {
-  const bytes = Buffer.from(content);
-  if (fs.existsSync(file) && fs.readFileSync(file).equals(bytes)) {
-    fs.chmodSync(file, 0o600);
-    return false;
-  }
-  const tmp = `${file}.tmp-${process.pid}-${crypto.randomBytes(4).toString("hex")}`;
-  const fd = fs.openSync(tmp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
-  try {
-    fs.writeSync(fd, bytes);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(tmp, file);
-  return true;
+  return writePrivateBytes(file, Buffer.from(content));
 }
 
 /** Writes every peer's conf and QR PNG; removes those of peers no longer declared. Returns the lines to print. */
@@ -54,7 +40,8 @@ export function writePeerFiles(outDir: string, peers: Record<string, PeerOutput>
   for (const f of fs.readdirSync(outDir)) {
     if (keep.has(f)) continue;
     fs.rmSync(path.join(outDir, f), { force: true });
-    if (!f.includes(".tmp-")) lines.push(`removed ${t(shown)}/${t(f)} (peer no longer declared)`);
+    // A dot file is a temporary file a killed run left (writePrivateBytes); no peer's name starts with ".".
+    if (!f.startsWith(".")) lines.push(`removed ${t(shown)}/${t(f)} (peer no longer declared)`);
   }
   return lines;
 }

@@ -104,15 +104,15 @@ function current(file: string): Buffer | undefined {
 }
 
 /**
- * Writes `content` as `<dir>/<file>` (dir from privateDir) unless it already holds exactly that;
- * never through a symlink. Returns the file's path.
+ * Writes `bytes` as `target`, mode 0600, through a new temporary file beside it (O_EXCL,
+ * O_NOFOLLOW, fsync, rename: a reader sees the old file or the new one, never a part, and never a
+ * symlink is followed), unless `target` already is our private regular file holding exactly
+ * that. Returns whether it wrote. The one atomic private write (the main command's peer files use it too).
  */
-export function writePrivateFile(dir: string, file: string, content: string): string {
-  const target = path.join(dir, file);
-  const bytes = Buffer.from(content, "utf8");
+export function writePrivateBytes(target: string, bytes: Buffer): boolean {
   const now = current(target);
-  if (now !== undefined && now.equals(bytes)) return target;
-  const temp = path.join(dir, `.${file}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
+  if (now !== undefined && now.equals(bytes)) return false;
+  const temp = path.join(path.dirname(target), `.${path.basename(target)}.${process.pid}.${crypto.randomBytes(6).toString("hex")}`);
   const fd = fs.openSync(temp, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW, 0o600);
   try {
     fs.writeFileSync(fd, bytes);
@@ -126,5 +126,15 @@ export function writePrivateFile(dir: string, file: string, content: string): st
     fs.rmSync(temp, { force: true });
     throw e;
   }
+  return true;
+}
+
+/**
+ * Writes `content` as `<dir>/<file>` (dir from privateDir) unless it already holds exactly that;
+ * never through a symlink. Returns the file's path.
+ */
+export function writePrivateFile(dir: string, file: string, content: string): string {
+  const target = path.join(dir, file);
+  writePrivateBytes(target, Buffer.from(content, "utf8"));
   return target;
 }
