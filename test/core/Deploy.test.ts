@@ -19,6 +19,7 @@ payload() { sh -n -c "$1" || exit 2; }
 case "$1" in
   inspect) case "$*" in *Mounts*) echo "$FAKE_MODULES_MOUNT" ;; *) echo true ;; esac; exit 0 ;;
   logs) printf '%s\n' "$FAKE_LOGS"; exit 0 ;;
+  restart) touch "$FAKE_LOG.restarted"; [ -n "$FAKE_NO_ROUTE_AFTER_RESTART" ] || touch "$FAKE_LOG.up"; exit 0 ;;
   run) for a; do last="$a"; done; payload "$last"; cat > /dev/null; exit 0 ;;
   exec)
     shift
@@ -34,7 +35,11 @@ case "$1" in
     fi
     if [ "$1" = "test" ]; then [ -n "$FAKE_TUN" ]; exit $?; fi
     if [ "$1" = "ls" ]; then printf '%s' "$FAKE_MODULES"; exit 0; fi
-    if [ "$1" = "ip" ]; then [ -n "$FAKE_NO_ROUTE" ] || echo "default via 198.18.0.1 dev eth0"; exit 0; fi
+    if [ "$1" = "ip" ]; then
+      # No route while FAKE_NO_ROUTE, until a restart brings it back (FAKE_NO_ROUTE_AFTER_RESTART: the new conf failed too).
+      if [ -z "$FAKE_NO_ROUTE" ] || { [ -e "$FAKE_LOG.restarted" ] && [ -z "$FAKE_NO_ROUTE_AFTER_RESTART" ]; }; then echo "default via 198.18.0.1 dev eth0"; fi
+      exit 0
+    fi
     [ -e "$FAKE_LOG.up" ] || exit 1 # no interface until a payload brought it up
     if [ "$1" = "wg" ] && [ "$4" = "public-key" ]; then echo "$FAKE_PK"; exit 0; fi
     if [ "$1" = "wg" ] && [ "$4" = "listen-port" ]; then echo "$FAKE_PORT"; exit 0; fi
@@ -112,7 +117,7 @@ describe("Deploy: the conf seed and install scripts", function () {
     r = run(script, { FAKE_PEERS_DIFFER: "1" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /its peers differ from the conf/);
-    r = run(script, { FAKE_NO_ROUTE: "1" });
+    r = run(script, { FAKE_NO_ROUTE: "1", FAKE_NO_ROUTE_AFTER_RESTART: "1" });
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /no default route/);
     r = run(script, { FAKE_UP_ERROR: "Name or service not known: `vpn.example.com:51820'\nConfiguration parsing error" });
@@ -128,11 +133,12 @@ describe("Deploy: the conf seed and install scripts", function () {
       "[#] wireguard-go wg0", "┌──────────────────────────────────────────────────────┐", ...Array(8).fill("│   Running wireguard-go is not required because this  │"),
       "└──────────────────────────────────────────────────────┘", "[#] wg setconf wg0 /dev/fd/63"].join("\n");
     const cause = "Name or service not known: `home.example.com:51820'";
-    let r = run(slow, { FAKE_NO_ROUTE: "1", FAKE_PK: "", FAKE_LOGS: `**** Activating tunnel /config/wg_confs/wg0.conf ****\n${banner}\n${cause}\nConfiguration parsing error\n**** Tunnel /config/wg_confs/wg0.conf failed; taking all tunnels down and deleting the default route ****` });
+    let r = run(slow, { FAKE_NO_ROUTE: "1", FAKE_NO_ROUTE_AFTER_RESTART: "1", FAKE_PK: "", FAKE_LOGS: `**** Activating tunnel /config/wg_confs/wg0.conf ****\n${banner}\n${cause}\nConfiguration parsing error\n**** Tunnel /config/wg_confs/wg0.conf failed; taking all tunnels down and deleting the default route ****` });
     assert.notEqual(r.status, 0);
     assert.ok(r.ms < 2000, `failed at once (${r.ms} ms), not after the 600 s timeout`);
     assert.match(r.stderr, /the container has no default route \(the image deletes it when a conf fails as it starts\); its log says: .*Name or service not known: `home\.example\.com:51820' Configuration parsing error/);
-    assert.match(r.stderr, /docker restart wg-test/);
+    assert.match(r.stderr, /restarted with the conf just written and failed again: fix the cause and run pulumi up again/);
+    assert.equal(r.calls.split("\n").filter((l) => l.startsWith("restart ")).length, 1, "restarted once, not in a loop");
     assert.doesNotMatch(r.stderr, /\[#\]|[│┌└]/, "no echo of wg-quick's commands, no line of wireguard-go's banner");
     assert.ok(!r.calls.includes("wg-quick up"), "nothing applied into a container that cannot come up");
     r = run(slow, { FAKE_UP_ERROR: `${banner}\n${cause}\nConfiguration parsing error` });
@@ -142,11 +148,38 @@ describe("Deploy: the conf seed and install scripts", function () {
     // As the command runs it (causeFirst): wgkit's line printed whole even when the excerpt's
     // 400-byte cut splits a multibyte character (grep called it binary and printed nothing else).
     for (const pad of ["", "x", "xx"]) {
-      r = run(causeFirst(slow), { FAKE_NO_ROUTE: "1", FAKE_PK: "", LANG: "C.UTF-8", FAKE_LOGS: `${pad}${cause} error ${"—".repeat(200)}` });
+      r = run(causeFirst(slow), { FAKE_NO_ROUTE: "1", FAKE_NO_ROUTE_AFTER_RESTART: "1", FAKE_PK: "", LANG: "C.UTF-8", FAKE_LOGS: `${pad}${cause} error ${"—".repeat(200)}` });
       assert.notEqual(r.status, 0);
       assert.match(r.stdout, /^wgkit: wg0 cannot come up in wg-test: the container has no default route.*Name or service not known/m, r.stdout + r.stderr);
       assert.doesNotMatch(r.stdout + r.stderr, /binary file matches/);
     }
+  });
+
+  it("install into a container a conf failed on as it started (no default route): restarted once after the conf is written, the image brings it up, nothing races it", () => {
+    const slow = applyScript({ interfaceName: "wg0", expectedPublicKey: server.publicKey, expectedListenPort: 51820, digests, timeoutSeconds: 600 });
+    const failed = "**** Tunnel /config/wg_confs/wg0.conf failed; taking all tunnels down and deleting the default route ****";
+    let r = run(slow, { FAKE_NO_ROUTE: "1", FAKE_LOGS: failed });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.calls.split("\n").filter((l) => l.startsWith("restart ")).length, 1, r.calls);
+    assert.match(r.stderr, /wg-test has no default route \(a conf failed as it started\); restarting it to start from the conf just written/);
+    assert.ok(!r.calls.includes("wg-quick up"), "the image brings the interface up after the restart; wgkit does not race it");
+    assert.ok(r.calls.includes(".wg0.running"), "the conf it runs is recorded, as after apply");
+    assert.match(r.stdout, /^wgkit: wg0 up in wg-test with public key /m);
+    // The conf fails again after the restart: one restart, then the image's words, at once.
+    r = run(slow, { FAKE_NO_ROUTE: "1", FAKE_NO_ROUTE_AFTER_RESTART: "1", FAKE_PK: "", FAKE_LOGS: `Name or service not known: \`home.example.com:51820'\n${failed}` });
+    assert.notEqual(r.status, 0);
+    assert.ok(r.ms < 5000, `${r.ms} ms`);
+    assert.equal(r.calls.split("\n").filter((l) => l.startsWith("restart ")).length, 1, r.calls);
+    assert.match(r.stderr, /the container has no default route .*its log says: .*home\.example\.com/);
+    // As the command runs it: the cause first, then the note of the restart.
+    r = run(causeFirst(slow), { FAKE_NO_ROUTE: "1", FAKE_NO_ROUTE_AFTER_RESTART: "1", FAKE_PK: "", FAKE_LOGS: `Name or service not known: \`home.example.com:51820'\n${failed}` });
+    assert.notEqual(r.status, 0);
+    const lines = r.stdout.split("\n");
+    assert.match(lines[0], /^wgkit: wg0 cannot come up in wg-test: the container has no default route/, r.stdout);
+    assert.match(lines[1], /^wgkit: wg-test has no default route \(a conf failed as it started\); restarting it/, r.stdout);
+    r = run(causeFirst(slow), { FAKE_NO_ROUTE: "1", FAKE_LOGS: failed });
+    assert.equal(r.status, 0, r.stdout);
+    assert.deepEqual(r.stdout.trim().split("\n").map((l) => l.replace(/(restarting it|up in wg-test).*/, "$1")), ["wgkit: wg-test has no default route (a conf failed as it started); restarting it", "wgkit: wg0 up in wg-test"], "on success every wgkit line, in order");
   });
 
   it("digests: keyed by the private key (HMAC): not reproducible without it; a new key restarts the interface; no digest of the peers travels", () => {

@@ -3,7 +3,9 @@
  * few lines — never the script (the command provider quotes `create` in its error, so `create` is
  * a short line and the script travels in WGKIT_SCRIPT) — and the cause is not crowded out by
  * wireguard-go's banner. The case: a provider conf whose Endpoint does not resolve (the
- * route-containers example a user tried), a cause the user can act on, so it fails at once.
+ * route-containers example a user tried), a cause the user can act on, so it fails at once. Then
+ * the user fixes the endpoint and runs up again: the container the image left without a default
+ * route comes back with the new conf, without a manual restart.
  */
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
@@ -37,8 +39,9 @@ describe("a failing install step reads cause first (real engine)", function () {
     const conf = `[Interface]\nPrivateKey = ${priv}\nAddress = 10.99.0.2/32\n\n[Peer]\nPublicKey = ${peerPub}\nAllowedIPs = 10.99.0.0/24\nEndpoint = no-such-host.invalid:51820\n`;
     const image = spawnSync("docker", ["image", "inspect", "-f", "{{.Id}}", "lscr.io/linuxserver/wireguard:1.0.20250521"]).status === 0
       ? "lscr.io/linuxserver/wireguard:1.0.20250521" : assert.fail("the stand-in image is built (bash test/e2e/setup.sh)");
+    let config = conf;
     const program = async () => {
-      const t = new ClientTunnel(name, { config: conf, userspace: true, image, dns: [] });
+      const t = new ClientTunnel(name, { config, userspace: true, image, dns: [] });
       return { networkMode: t.networkMode };
     };
     fs.mkdirSync(path.join(dir, "state"));
@@ -53,6 +56,19 @@ describe("a failing install step reads cause first (real engine)", function () {
     const err = await stack.up({ onOutput: (s) => { output += s; } }).then(() => undefined, (e: Error) => String(e.message ?? e));
     const ms = Date.now() - t0;
     assert.ok(err, "up failed");
+    const route = () => spawnSync("docker", ["exec", name, "ip", "route", "show", "default"], { encoding: "utf8" }).stdout.trim();
+    assert.equal(route(), "", "the image deleted the container's default route when the conf failed as it started");
+    // The user fixes the endpoint and runs up again: no manual restart.
+    config = conf.replace("no-such-host.invalid:51820", "192.0.2.1:51820");
+    let fixOutput = "";
+    const t1 = Date.now();
+    const fixed = await stack.up({ onOutput: (s) => { fixOutput += s; } });
+    const fixMs = Date.now() - t1;
+    assert.equal(fixed.summary.result, "succeeded");
+    assert.match(route(), /^default via /, "the default route is back");
+    assert.match(spawnSync("docker", ["exec", name, "wg", "show", "wg0", "endpoints"], { encoding: "utf8" }).stdout, /192\.0\.2\.1:51820/, "the interface runs the new conf");
+    assert.equal((await stack.preview({ expectNoChanges: true })).changeSummary.same !== undefined, true);
+    console.log(`      fixed endpoint: up in ${fixMs} ms${/restarting it to start from the conf just written/.test(fixOutput) ? " (container restarted by the install step)" : ""}`);
     try { await stack.destroy(); } catch { /* the after hook removes what is left */ }
     // The command's error in the Diagnostics: `exit status 1: running "<create>":` then what it printed.
     const diag = output.slice(output.indexOf("Diagnostics:"));

@@ -180,8 +180,9 @@ export const INSTALL_COMMAND = 'exec /bin/sh -c "$WGKIT_SCRIPT" wgkit';
 
 /**
  * Wraps an install script so that its failure reads cause first: the script runs with its output
- * captured; its `wgkit:` lines are printed first, then (on failure only) at most five other lines
- * it printed, indented. The script reaches the shell in the environment (WGKIT_SCRIPT), never in
+ * captured; its `wgkit:` lines are printed first — on failure the last one (the cause: `fail`
+ * ends the script) before the earlier ones (notes such as a restart) —, then (on failure only) at
+ * most five other lines it printed, indented. The script reaches the shell in the environment (WGKIT_SCRIPT), never in
  * the command's `create` text (see INSTALL_COMMAND).
  */
 export function causeFirst(script: string): string {
@@ -189,8 +190,13 @@ export function causeFirst(script: string): string {
 ${script}
 }
 out=$(wgkit_main 2>&1); rc=$?
-printf '%s\\n' "$out" | grep -a '^wgkit: ' || true
-if [ "$rc" -ne 0 ]; then printf '%s\\n' "$out" | grep -a -v -e '^wgkit: ' -e '^[[:space:]]*$' | tail -n 5 | sed 's/^/  /'; fi
+if [ "$rc" -ne 0 ]; then
+  printf '%s\\n' "$out" | grep -a '^wgkit: ' | tail -n 1
+  printf '%s\\n' "$out" | grep -a '^wgkit: ' | sed '$d'
+  printf '%s\\n' "$out" | grep -a -v -e '^wgkit: ' -e '^[[:space:]]*$' | tail -n 5 | sed 's/^/  /'
+else
+  printf '%s\\n' "$out" | grep -a '^wgkit: ' || true
+fi
 exit "$rc"
 `;
 }
@@ -203,6 +209,8 @@ exit "$rc"
  * it restarts the interface, and when the interface is down it brings it up.
  * Then it waits until the interface reports the expected public key, port and
  * exactly the expected peers, and the container still has a default route.
+ * A container the image left without a default route (a conf failed as it
+ * started) is restarted once, after the conf is written.
  * It never prints the conf or any key but the public one. Failures end with
  * one actionable line; a conf the tools reject fails at once. Its success line
  * ends with the time the whole step took (`, applied in <ms> ms`, where `date`
@@ -267,10 +275,27 @@ gate() {
 }
 # The image deletes the container's default route when a conf fails as it starts (e.g. an Endpoint
 # name that does not resolve); nothing brings the interface up after that, and every name lookup in
-# the container then waits for timeouts. Fail at once with the image's words.
+# the container then waits for timeouts. So once the conf is written, such a container is
+# restarted (once per run): the image starts again from the conf just written and the route comes
+# back with the start. (Whether the conf it failed on was another one cannot be told: the seed
+# step writes confs too. Restarting a container without a route loses no traffic: it has none.)
+# Failed again after the restart: fail at once with the image's words.
+restarted=""
 routed() {
   docker exec "$c" ip route show default 2>/dev/null | grep -q . && return 0
-  fail "${iface} cannot come up in $c: the container has no default route (the image deletes it when a conf fails as it starts); its log says: $(cause "$(startlog)"). Fix the cause, run pulumi up (it writes the new conf), then restart the container (docker restart $c) and run pulumi up again"
+  if [ -z "$restarted" ]; then
+    restarted=1
+    echo "wgkit: $c has no default route (a conf failed as it started); restarting it to start from the conf just written" >&2
+    docker restart "$c" >/dev/null 2>&1 || fail "could not restart $c (it has no default route since a conf failed as it started): $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
+    r=0
+    until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
+      r=$((r+1)); [ $r -le ${timeout} ] || fail "container $c is not running after ${timeout}s since its restart"
+      sleep 1
+    done
+    routed
+    return 0
+  fi
+  fail "${iface} cannot come up in $c: the container has no default route (the image deletes it when a conf fails as it starts); its log says: $(cause "$(startlog)"). The container was restarted with the conf just written and failed again: fix the cause and run pulumi up again"
 }
 gate
 docker exec -i "$c" sh -c '${writeConfPayload(iface, fingerprint)}' || fail "could not write ${CONF_DIR}/${iface}.conf in $c"
@@ -290,7 +315,9 @@ apply() {
   fi
   echo ${fingerprint} > ${running} && chown "$(stat -c %u:%g /config)" ${running}' 2>&1
 }
-out=$(apply) || true
+# After a restart the image brings the interface up from the new conf itself; applying it at the
+# same time would race the image's own wg-quick (the loop below applies it if the image does not).
+if [ -n "$restarted" ]; then out="(restarted; the image did not bring ${iface} up)"; else out=$(apply) || true; fi
 # A conf the tools reject will not get better by waiting: fail at once with their words.
 case "$out" in
   *"Configuration parsing error"*|*"Line unrecognized"*|*"Name or service not known"*|*"name resolution"*|*"wg syncconf failed"*)
@@ -304,6 +331,8 @@ while :; do
 ${routes}    # The peers the interface runs against those of the conf just written (no digest of them in this script).
     docker exec "$c" sh -c '[ "$(wg show ${iface} peers | sort)" = "$(sed -n "s/^PublicKey = //p" ${CONF_DIR}/${iface}.conf | sort)" ]' 2>/dev/null || fail "${iface} in $c is up but its peers differ from the conf (wg syncconf did not apply it); run pulumi up again or restart the container"
     docker exec "$c" ip route show default | grep -q . || fail "${iface} is up in $c but the container has no default route (the image deletes it when it starts without a conf or a conf fails); restart the container"
+    # Brought up by the image after a restart: record the conf it runs, as apply does.
+    [ -z "$restarted" ] || docker exec "$c" sh -c 'echo ${fingerprint} > ${running} && chown "$(stat -c %u:%g /config)" ${running}' || fail "could not write ${running} in $c"
     t1=$(now_ms); took=""; [ -n "$t0" ] && [ -n "$t1" ] && took=", applied in $((t1 - t0)) ms"
     echo "wgkit: ${iface} up in $c with public key $pk, listen port $port$took"; exit 0
   fi
