@@ -29,6 +29,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { CliResult } from "./PulumiCli";
+import { writeStackConfig } from "./StackConfigFile";
 
 /** Runs the CLI with the given passphrase environment. */
 export type Runner = (args: string[], passphraseEnv: Record<string, string | undefined>) => Promise<CliResult>;
@@ -74,5 +75,5 @@ export async function rekeyFromEmpty(run: Runner, stack: string, configFile: str
 export function writeSalt(configFile: string, salt: string): void {
   const config = fs.existsSync(configFile) ? fs.readFileSync(configFile, "utf8") : "";
   const next = saltOf(config) !== undefined ? config.replace(/^encryptionsalt:.*$/m, `encryptionsalt: ${salt}`) : `encryptionsalt: ${salt}\n${config}`;
-  fs.writeFileSync(configFile, next);
+  writeStackConfig(configFile, next);
 }

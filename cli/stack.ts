@@ -18,7 +18,8 @@
  * encrypted with a passphrase generated once (cli/Passphrase.ts) unless you set your own. Crashes:
  * a stale Pulumi lock of this host is cleared (cli/StaleLock.ts), creates left in flight are cleaned
  * up (cli/PendingCreates.ts), a file backend's attribute files a kill left empty are removed
- * (cli/FileBackend.ts), and the next run converges. A stack whose key seeds an earlier wgkit
+ * (cli/FileBackend.ts), a stack config file a kill left empty is restored from the last good run's
+ * copy (cli/StackConfigFile.ts), and the next run converges. A stack whose key seeds an earlier wgkit
  * kept in RandomBytes (ids = the keys, in clear) has them moved into RandomPasswords first, keys
  * unchanged (`wgkit migrate-state`, packages/pulumi/src/SeedMigration.ts).
  *
@@ -34,6 +35,7 @@ import { choosePulumi, CliResult, PulumiCli, runPulumi } from "./PulumiCli";
 import { ensurePassphrase, passphraseFile } from "./Passphrase";
 import { isStale, lockFile, parseLockError } from "./StaleLock";
 import { fileBackendPath, removeEmptyAttrs } from "./FileBackend";
+import { keepStackConfig, restoreStackConfig } from "./StackConfigFile";
 import { PendingOperation, plannedCleanups, removeDockerObject } from "./PendingCreates";
 import { kernelWireGuard } from "./KernelWireGuard";
 import { writePeerFiles, PeerOutput } from "./PeerFiles";
@@ -47,6 +49,8 @@ const repo = path.resolve(__dirname, "../..");
 const stateDir = path.resolve(process.env.WGKIT_STATE_DIR ?? path.join(repo, ".wgkit-state"));
 const outDir = path.resolve(process.env.WGKIT_OUT_DIR ?? path.join(repo, ".wgkit-out"));
 const stack = process.env.WGKIT_STACK ?? "dev";
+/** The stack's config file (kept whole across kills: cli/StackConfigFile.ts). */
+const configFile = path.join(repo, `Pulumi.${stack}.yaml`);
 /** What holds keys and addresses: key seeds (RandomPassword; RandomBytes before) and address memories (RandomBytes). */
 const KEEP_ON_DOWN = ["random:index/randomBytes:RandomBytes", "random:index/randomPassword:RandomPassword"];
 
@@ -87,6 +91,8 @@ async function prepare(): Promise<Context> {
   console.log(`backend: ${t(backend)}${userBackend ? " (PULUMI_BACKEND_URL, set by you)" : ""}`);
   const dir = fileBackendPath(backend, repo);
   for (const f of dir ? removeEmptyAttrs(dir) : []) console.log(`recover: removed ${t(f)}, an attribute file a killed run left empty (with it every command on the stack fails: "failed to load checkpoint: EOF")`);
+  const restored = restoreStackConfig(configFile, stateDir);
+  if (restored) console.log(t(restored));
   const pass = ensurePassphrase();
   console.log(`secrets: passphrase from ${t(pass.describe)}`);
   return { cli, backend, env: { PULUMI_BACKEND_URL: backend, ...pass.env } };
@@ -104,7 +110,6 @@ const pulumi = (ctx: Context, args: string[], opts: { stream?: boolean } = {}) =
 async function selectStack(ctx: Context, create: boolean): Promise<void> {
   const r = await pulumi(ctx, ["stack", "select", stack, ...(create ? ["--create"] : []), "--non-interactive"]);
   if (r.status !== 0) fail(`pulumi stack select ${stack}`, r);
-  const configFile = path.join(repo, `Pulumi.${stack}.yaml`);
   const opens = async (env: NodeJS.ProcessEnv) =>
     (await runPulumi(ctx.cli, ["stack", "export", "--show-secrets", "--stack", stack, "--file", "/dev/null"], { cwd: repo, env: { ...ctx.env, ...env } })).status === 0;
   if (await opens({})) {
@@ -264,6 +269,7 @@ async function up(): Promise<void> {
   await migrateHarness(ctx);
   migrateSeeds(ctx);
   await applySettings(ctx);
+  keepStackConfig(configFile, stateDir);
   const clear = await cleanPendingCreates(ctx);
   const refreshed = await withStaleLocksCleared(ctx, ["refresh", "--yes", "--skip-preview", "--non-interactive", "--stack", stack, ...clear], false);
   if (refreshed.status !== 0) fail("pulumi refresh", refreshed);
@@ -287,6 +293,7 @@ async function up(): Promise<void> {
 async function down(forget: boolean): Promise<void> {
   const ctx = await prepare();
   await selectStack(ctx, false);
+  keepStackConfig(configFile, stateDir);
   if (forget) {
     const d = await withStaleLocksCleared(ctx, ["destroy", "--yes", "--skip-preview", "--non-interactive", "--stack", stack], true);
     if (d.status !== 0) throw new Error("pulumi destroy failed; the state is kept");
@@ -312,6 +319,7 @@ async function down(forget: boolean): Promise<void> {
 async function passthrough(args: string[]): Promise<number> {
   const ctx = await prepare();
   await selectStack(ctx, false);
+  keepStackConfig(configFile, stateDir);
   const r = spawnSync(ctx.cli.bin, args, { cwd: repo, env: { ...ctx.cli.env, ...ctx.env }, stdio: "inherit" });
   return r.status ?? 1;
 }

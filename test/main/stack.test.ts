@@ -11,7 +11,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import {
-  conf, docker, filesContaining, isolatedStack, main, mainKilledAt, publicKeyOfConf, removeLeftovers, servedPeers, StackDirs,
+  conf, docker, filesContaining, isolatedStack, main, mainKilledAt, publicKeyOfConf, removeLeftovers, REPO, servedPeers, StackDirs,
 } from "./support";
 
 /**
@@ -200,6 +200,21 @@ describe("npm run up: crash-safe (kill -9 of the process group anywhere, then on
       for (const n of p.peers.split(",")) if (!confs[n]) confs[n] = conf(s, n);
     });
   }
+
+  it("killed while Pulumi wrote the stack's config file (it truncates, then writes: left empty): the next up, with no peers in the environment, restores it and changes nothing", () => {
+    const file = path.join(REPO, `Pulumi.${s.stack}.yaml`);
+    assert.ok(fs.existsSync(path.join(s.state, "stack-config", `Pulumi.${s.stack}.yaml`)), "the last good run kept a copy");
+    fs.writeFileSync(file, "");
+    const peers = s.env.WGKIT_PEERS!;
+    delete s.env.WGKIT_PEERS; // the stack's config decides: without the restore, no peers would be read at all
+    let r: ReturnType<typeof main>;
+    try { r = main(s, ["up"]); } finally { s.env.WGKIT_PEERS = peers; }
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /^recover: Pulumi\.wgkit-test-\w+\.yaml was broken \(it is empty;/m);
+    assert.match(r.out, /^no changes: /m, r.out);
+    for (const [n, c] of Object.entries(confs)) assert.ok(conf(s, n).equals(c), `${n}'s conf changed`);
+    assert.equal(servedPeers().length, peers.split(",").length, "the server serves every declared peer");
+  });
 });
 
 describe("npm run up: a stack of the old main command (harness.json) moves to the real engine once, keeping every device", function () {
