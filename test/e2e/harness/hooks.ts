@@ -18,7 +18,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { spawnSync } from "child_process";
-import { sweepDeadOwners, sweepOwn } from "./realStack";
+import { sweepDeadOwners, sweepOwn, transportRetries } from "./realStack";
 import { findToolchain } from "../../../cli/Toolchain";
 import { sweepStaleNetns } from "./netns";
 
@@ -63,6 +63,7 @@ export const mochaHooks = {
   },
   async afterAll(this: Mocha.Context) {
     this.timeout(5 * 60 * 1000);
+    if (transportRetries) console.log(`  [e2e] ${transportRetries} up(s) run again after the program lost its connection to the engine (see realStack.ts)`);
     if (process.env.WGKIT_E2E_KEEP_ON_FAILURE !== "1") {
       const left = await sweepOwn();
       if (left) console.log(`  [e2e] removed ${left} Docker object(s) this run left behind`);
