@@ -251,11 +251,15 @@ startlog() { docker logs --since "$(docker inspect -f '{{.State.StartedAt}}' "$c
 # Milliseconds since the epoch, or nothing where date has no %N (the success line then has no duration).
 now_ms() { n=$(date +%s%N 2>/dev/null) || n=""; case "$n" in ""|*[!0-9]*) ;; *) echo $((n / 1000000)) ;; esac; }
 t0=$(now_ms)
-t=0
-until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
-  t=$((t+1)); [ $t -le ${timeout} ] || fail "container $c is not running after ${timeout}s: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
-  sleep 1
-done
+# Waits until the container runs; $1 says since when (empty: since this step started).
+running() {
+  w=0
+  until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
+    w=$((w+1)); [ $w -le ${timeout} ] || fail "container $c is not running after ${timeout}s$1: $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
+    sleep 1
+  done
+}
+running ""
 # The image's first start-up step is a module gate that sleeps forever (container still "running")
 # when it cannot use WireGuard; it says so in the log. Recognise that line and fail with the fix.
 gate() {
@@ -287,11 +291,7 @@ routed() {
     restarted=1
     echo "wgkit: $c has no default route (a conf failed as it started); restarting it to start from the conf just written" >&2
     docker restart "$c" >/dev/null 2>&1 || fail "could not restart $c (it has no default route since a conf failed as it started): $(docker inspect -f '{{.State.Status}} {{.State.Error}}' "$c" 2>&1 | head -c 300)"
-    r=0
-    until [ "$(docker inspect -f '{{.State.Running}}' "$c" 2>/dev/null)" = true ]; do
-      r=$((r+1)); [ $r -le ${timeout} ] || fail "container $c is not running after ${timeout}s since its restart"
-      sleep 1
-    done
+    running " since its restart"
     routed
     return 0
   fi
